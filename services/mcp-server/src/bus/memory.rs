@@ -1,0 +1,245 @@
+//! The event bus inside one process: the default when no shared backend is configured.
+//!
+//! Logs are capped ring buffers; a `watch` channel per log wakes its readers, who then copy
+//! what they have not seen yet, so a slow reader never blocks writers or other readers.
+
+use std::{
+    collections::{HashMap, VecDeque},
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    time::{Duration, Instant},
+};
+
+use async_trait::async_trait;
+use futures::{StreamExt, stream::BoxStream};
+use tokio::sync::{broadcast, watch};
+use tokio_stream::wrappers::BroadcastStream;
+
+use super::{BusError, EventBus, LoggedEvent, Position, Signal, StreamKey, Subscription};
+use crate::session::SessionId;
+
+/// Bounds on what the memory bus keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct MemoryBusLimits {
+    /// Events kept per stream; older ones are dropped.
+    pub events_per_stream: usize,
+    /// How long a finished stream stays resumable.
+    pub finished_retention: Duration,
+}
+
+/// An in-process [`EventBus`].
+#[derive(Debug, Clone)]
+pub struct MemoryBus {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    limits: MemoryBusLimits,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    logs: HashMap<StreamKey, Log>,
+    signals: HashMap<SessionId, broadcast::Sender<Signal>>,
+}
+
+#[derive(Debug)]
+struct Log {
+    events: VecDeque<LoggedEvent>,
+    head: Position,
+    finished_at: Option<Instant>,
+    /// Carries the head position; dropping it (log removed) ends every reader.
+    wake: watch::Sender<Position>,
+}
+
+impl Log {
+    fn new() -> Self {
+        Self {
+            events: VecDeque::new(),
+            head: 0,
+            finished_at: None,
+            wake: watch::Sender::new(0),
+        }
+    }
+
+    /// Events after `after` still kept, and whether the log is finished.
+    fn read_after(&self, after: Position) -> (Vec<LoggedEvent>, bool) {
+        let first = self
+            .events
+            .front()
+            .map_or(self.head + 1, |event| event.position);
+        let skip = (after + 1).saturating_sub(first) as usize;
+        (
+            self.events.iter().skip(skip).cloned().collect(),
+            self.finished_at.is_some(),
+        )
+    }
+}
+
+impl MemoryBus {
+    /// An empty bus.
+    pub fn new(limits: MemoryBusLimits) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                limits,
+                state: Mutex::new(State::default()),
+            }),
+        }
+    }
+
+    /// Drops finished logs older than the retention period. Returns how many were dropped.
+    pub fn purge_finished(&self) -> usize {
+        let retention = self.shared.limits.finished_retention;
+        let now = Instant::now();
+        let mut state = self.shared.lock();
+        let before = state.logs.len();
+        state.logs.retain(|_, log| {
+            log.finished_at
+                .is_none_or(|at| now.duration_since(at) < retention)
+        });
+        before - state.logs.len()
+    }
+
+    fn reader(
+        &self,
+        key: &StreamKey,
+        after: Position,
+        wake: watch::Receiver<Position>,
+    ) -> Subscription {
+        let shared = Arc::clone(&self.shared);
+        let key = key.clone();
+        let events = futures::stream::unfold(
+            (shared, key, after, wake, VecDeque::<LoggedEvent>::new()),
+            |(shared, key, mut after, mut wake, mut pending)| async move {
+                loop {
+                    if let Some(event) = pending.pop_front() {
+                        after = event.position;
+                        return Some((event, (shared, key, after, wake, pending)));
+                    }
+                    let finished = {
+                        let state = shared.lock();
+                        let log = state.logs.get(&key)?;
+                        let (events, finished) = log.read_after(after);
+                        // Mark the current head as seen under the lock, so no append is missed.
+                        wake.borrow_and_update();
+                        pending.extend(events);
+                        finished
+                    };
+                    if pending.is_empty() {
+                        if finished {
+                            return None;
+                        }
+                        wake.changed().await.ok()?;
+                    }
+                }
+            },
+        );
+        Subscription {
+            after,
+            events: events.boxed(),
+        }
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Every critical section leaves the maps consistent, so a poisoned lock is still usable.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[async_trait]
+impl EventBus for MemoryBus {
+    async fn append(&self, key: &StreamKey, data: Arc<str>) -> Result<Position, BusError> {
+        let capacity = self.shared.limits.events_per_stream.max(1);
+        let mut state = self.shared.lock();
+        let log = state.logs.entry(key.clone()).or_insert_with(Log::new);
+        log.head += 1;
+        log.finished_at = None;
+        let position = log.head;
+        log.events.push_back(LoggedEvent { position, data });
+        while log.events.len() > capacity {
+            log.events.pop_front();
+        }
+        log.wake.send_replace(position);
+        Ok(position)
+    }
+
+    async fn finish(&self, key: &StreamKey) -> Result<(), BusError> {
+        let mut state = self.shared.lock();
+        let log = state.logs.entry(key.clone()).or_insert_with(Log::new);
+        log.finished_at = Some(Instant::now());
+        let head = log.head;
+        log.wake.send_replace(head);
+        Ok(())
+    }
+
+    async fn subscribe(&self, key: &StreamKey) -> Result<Subscription, BusError> {
+        let (after, wake) = {
+            let mut state = self.shared.lock();
+            let log = state.logs.entry(key.clone()).or_insert_with(Log::new);
+            (log.head, log.wake.subscribe())
+        };
+        Ok(self.reader(key, after, wake))
+    }
+
+    async fn resume(
+        &self,
+        key: &StreamKey,
+        after: Position,
+    ) -> Result<Option<Subscription>, BusError> {
+        let found = {
+            let state = self.shared.lock();
+            state.logs.get(key).map(|log| {
+                let oldest_kept = log
+                    .events
+                    .front()
+                    .map_or(log.head, |event| event.position - 1);
+                (after.clamp(oldest_kept, log.head), log.wake.subscribe())
+            })
+        };
+        Ok(found.map(|(after, wake)| self.reader(key, after, wake)))
+    }
+
+    async fn publish(&self, session: &SessionId, signal: Signal) -> Result<(), BusError> {
+        let mut state = self.shared.lock();
+        if let Some(sender) = state.signals.get(session)
+            && sender.send(signal).is_err()
+        {
+            // Nobody listens any more; forget the channel.
+            state.signals.remove(session);
+        }
+        Ok(())
+    }
+
+    async fn signals(&self, session: &SessionId) -> Result<BoxStream<'static, Signal>, BusError> {
+        let receiver = {
+            let mut state = self.shared.lock();
+            state
+                .signals
+                .entry(session.clone())
+                .or_insert_with(|| broadcast::Sender::new(256))
+                .subscribe()
+        };
+        Ok(BroadcastStream::new(receiver)
+            .filter_map(|item| async move {
+                if item.is_err() {
+                    tracing::warn!("a signal listener fell behind; signals were dropped");
+                }
+                item.ok()
+            })
+            .boxed())
+    }
+
+    async fn remove_session(&self, session: &SessionId) -> Result<(), BusError> {
+        let mut state = self.shared.lock();
+        state.logs.retain(|key, _| &key.session != session);
+        state.signals.remove(session);
+        Ok(())
+    }
+
+    async fn check(&self) -> Result<(), BusError> {
+        Ok(())
+    }
+}

@@ -1,0 +1,135 @@
+//! The MCP server's settings, read from environment variables (and `.env`) in one place.
+//!
+//! Variable names from the original project (`PORT`, `DISABLE_AUTH`, `AUTH_TOKEN_MODE`,
+//! `OAUTH_SERVER_URL`, `OAUTH_INTROSPECT_URL`, `JWT_*`) keep their meaning and defaults; the rest
+//! are prefixed `MCP_` (or are conventional: `REDIS_URL`, `METRICS_PORT`). [`Config::from_env`]
+//! is for processes, [`Config::from_pairs`] for tests. Every check happens here, so a bad value
+//! stops the process at start with one line naming the variable.
+
+mod allow_list;
+mod auth;
+mod raw;
+
+use std::{net::SocketAddr, time::Duration};
+
+use service_kit::config::{self, ConfigError};
+use url::Url;
+
+pub use self::{
+    allow_list::{HostAllowList, OriginAllowList},
+    auth::AuthConfig,
+};
+use crate::tools::packs::FeaturePack;
+
+/// Everything the MCP server needs to start, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Socket to listen on: `BIND_ADDRESS` (default `0.0.0.0`) and `PORT` (default 3000).
+    pub listen: SocketAddr,
+    /// How requests are authenticated (`DISABLE_AUTH`, `AUTH_TOKEN_MODE`, `OAUTH_*`, `JWT_*`).
+    pub auth: AuthConfig,
+    /// `REDIS_URL`: shared state for many replicas; unset keeps all state in this process.
+    pub redis_url: Option<String>,
+    /// `MCP_PUBLIC_URL`: the external URL of the MCP endpoint, as clients reach it (default
+    /// `http://localhost:$PORT/mcp`). Used for metadata, the token audience and the allow-lists.
+    pub public_url: Url,
+    /// `METRICS_PORT`: port of the Prometheus `/metrics` listener (unset: no metrics listener).
+    pub metrics_port: Option<u16>,
+    /// `MCP_FEATURE_PACKS`: optional tool packs to switch on, comma separated.
+    pub feature_packs: Vec<FeaturePack>,
+    /// `MCP_ALLOWED_ORIGINS`: browser origins allowed to call `/mcp` (403 otherwise).
+    pub allowed_origins: OriginAllowList,
+    /// `MCP_ALLOWED_HOSTS`: `Host` header names accepted on `/mcp` (403 otherwise).
+    pub allowed_hosts: HostAllowList,
+    /// `MCP_MAX_BODY_BYTES`: largest accepted POST body (default 4 MiB; larger gets 413).
+    pub max_body_bytes: usize,
+    /// `MCP_SESSION_IDLE_TTL_SECS`: a session unused this long is ended (default 3600).
+    pub session_idle_ttl: Duration,
+    /// `MCP_SSE_KEEPALIVE_SECS`: quiet time after which an SSE stream gets a comment line, and
+    /// after which a POST still waiting for its JSON answer switches to SSE (default 15).
+    pub sse_keepalive: Duration,
+    /// `MCP_SSE_RETRY_MS`: the `retry` hint sent to clients for reconnecting (default 1000).
+    pub sse_retry: Duration,
+    /// `MCP_EVENT_LOG_CAPACITY`: events kept per SSE stream for `Last-Event-ID` replay (default 1024).
+    pub event_log_capacity: usize,
+    /// `MCP_STREAM_RETENTION_SECS`: how long a finished request stream stays resumable (default 300).
+    pub stream_retention: Duration,
+    /// `MCP_INSTRUCTIONS`: optional instructions returned by `initialize`.
+    pub instructions: Option<String>,
+    /// `SHUTDOWN_GRACE_SECS`: how long in-flight requests may run after SIGTERM (default 25).
+    pub shutdown_grace: Duration,
+}
+
+impl Config {
+    /// Reads the process environment (after loading `.env`).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_raw(config::from_env()?)
+    }
+
+    /// Builds the configuration from explicit `(NAME, value)` pairs; what tests use.
+    pub fn from_pairs<I, K, V>(pairs: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        Self::from_raw(config::from_pairs(pairs)?)
+    }
+
+    fn from_raw(raw: raw::RawConfig) -> Result<Self, ConfigError> {
+        let listen = SocketAddr::new(raw.bind_address, raw.port);
+        let public_url = match raw.mcp_public_url.clone() {
+            Some(url) => {
+                if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+                    return Err(ConfigError::new(format!(
+                        "MCP_PUBLIC_URL must be an absolute http(s) URL (got {url})"
+                    )));
+                }
+                url
+            }
+            None => Url::parse(&format!("http://localhost:{}/mcp", raw.port))
+                .map_err(|e| ConfigError::new(format!("PORT gives no valid default URL: {e}")))?,
+        };
+        let auth = AuthConfig::from_raw(&raw)?;
+        let feature_packs = config::split_list(raw.mcp_feature_packs.as_deref().unwrap_or(""))
+            .iter()
+            .map(|name| FeaturePack::parse(name))
+            .collect::<Result<Vec<_>, _>>()?;
+        let allowed_origins =
+            OriginAllowList::from_setting(raw.mcp_allowed_origins.as_deref(), &public_url)?;
+        let allowed_hosts =
+            HostAllowList::from_setting(raw.mcp_allowed_hosts.as_deref(), &public_url)?;
+        positive("MCP_MAX_BODY_BYTES", raw.mcp_max_body_bytes)?;
+        positive("MCP_SESSION_IDLE_TTL_SECS", raw.mcp_session_idle_ttl_secs)?;
+        positive("MCP_SSE_KEEPALIVE_SECS", raw.mcp_sse_keepalive_secs)?;
+        positive("MCP_EVENT_LOG_CAPACITY", raw.mcp_event_log_capacity)?;
+        Ok(Self {
+            listen,
+            auth,
+            redis_url: raw.redis_url.filter(|url| !url.trim().is_empty()),
+            public_url,
+            metrics_port: raw.metrics_port,
+            feature_packs,
+            allowed_origins,
+            allowed_hosts,
+            max_body_bytes: raw.mcp_max_body_bytes as usize,
+            session_idle_ttl: Duration::from_secs(raw.mcp_session_idle_ttl_secs),
+            sse_keepalive: Duration::from_secs(raw.mcp_sse_keepalive_secs),
+            sse_retry: Duration::from_millis(raw.mcp_sse_retry_ms),
+            event_log_capacity: raw.mcp_event_log_capacity as usize,
+            stream_retention: Duration::from_secs(raw.mcp_stream_retention_secs),
+            instructions: raw.mcp_instructions.filter(|text| !text.trim().is_empty()),
+            shutdown_grace: Duration::from_secs(raw.shutdown_grace_secs),
+        })
+    }
+}
+
+fn positive(name: &str, value: u64) -> Result<(), ConfigError> {
+    if value == 0 {
+        return Err(ConfigError::new(format!("{name} must be greater than 0")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

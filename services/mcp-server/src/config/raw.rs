@@ -1,0 +1,70 @@
+//! The environment as `envy` sees it: one field per variable, defaults applied, nothing checked.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use serde::Deserialize;
+use url::Url;
+
+#[derive(Debug, Deserialize)]
+pub(super) struct RawConfig {
+    #[serde(default = "default_port")]
+    pub(super) port: u16,
+    #[serde(default = "default_bind_address")]
+    pub(super) bind_address: IpAddr,
+    pub(super) disable_auth: Option<String>,
+    pub(super) auth_token_mode: Option<String>,
+    pub(super) oauth_server_url: Option<Url>,
+    pub(super) oauth_introspect_url: Option<Url>,
+    pub(super) jwt_issuer: Option<String>,
+    pub(super) jwt_audience: Option<String>,
+    pub(super) jwt_jwks_url: Option<Url>,
+    pub(super) redis_url: Option<String>,
+    pub(super) mcp_public_url: Option<Url>,
+    pub(super) metrics_port: Option<u16>,
+    pub(super) mcp_feature_packs: Option<String>,
+    pub(super) mcp_allowed_origins: Option<String>,
+    pub(super) mcp_allowed_hosts: Option<String>,
+    #[serde(default = "default_max_body_bytes")]
+    pub(super) mcp_max_body_bytes: u64,
+    #[serde(default = "default_session_idle_ttl_secs")]
+    pub(super) mcp_session_idle_ttl_secs: u64,
+    #[serde(default = "default_sse_keepalive_secs")]
+    pub(super) mcp_sse_keepalive_secs: u64,
+    #[serde(default = "default_sse_retry_ms")]
+    pub(super) mcp_sse_retry_ms: u64,
+    #[serde(default = "default_event_log_capacity")]
+    pub(super) mcp_event_log_capacity: u64,
+    #[serde(default = "default_stream_retention_secs")]
+    pub(super) mcp_stream_retention_secs: u64,
+    pub(super) mcp_instructions: Option<String>,
+    #[serde(default = "default_shutdown_grace_secs")]
+    pub(super) shutdown_grace_secs: u64,
+}
+
+fn default_port() -> u16 {
+    3000
+}
+fn default_bind_address() -> IpAddr {
+    IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+}
+fn default_max_body_bytes() -> u64 {
+    4 * 1024 * 1024
+}
+fn default_session_idle_ttl_secs() -> u64 {
+    3600
+}
+fn default_sse_keepalive_secs() -> u64 {
+    15
+}
+fn default_sse_retry_ms() -> u64 {
+    1000
+}
+fn default_event_log_capacity() -> u64 {
+    1024
+}
+fn default_stream_retention_secs() -> u64 {
+    300
+}
+fn default_shutdown_grace_secs() -> u64 {
+    25
+}

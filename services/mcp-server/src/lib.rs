@@ -1,0 +1,17 @@
+//! An MCP server over Streamable HTTP.
+//!
+//! Layers, top to bottom: [`transport`] (HTTP, SSE, headers) adapts requests to [`protocol`]
+//! (MCP semantics), which runs [`tools`] and keeps cross-request state behind two traits,
+//! [`session::SessionStore`] and [`bus::EventBus`]. [`startup`] wires them from [`config`].
+
+pub mod auth;
+pub mod bus;
+pub mod config;
+pub mod health;
+pub mod protocol;
+pub mod session;
+pub mod startup;
+pub mod tools;
+pub mod transport;
+
+pub use self::{config::Config, startup::App};

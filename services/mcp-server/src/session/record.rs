@@ -1,0 +1,47 @@
+//! What a session remembers between requests.
+
+use rmcp::model::{ClientCapabilities, Implementation, ProtocolVersion};
+use serde::{Deserialize, Serialize};
+
+use super::SessionId;
+use crate::protocol::LogLevel;
+
+/// One handshake-era session, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    /// The `Mcp-Session-Id`.
+    pub id: SessionId,
+    /// The version agreed at `initialize`.
+    pub protocol_version: ProtocolVersion,
+    /// Who created the session ([`crate::auth::Principal::owner_key`]); other principals get 404.
+    pub owner: String,
+    /// The client's `clientInfo`.
+    pub client_info: Implementation,
+    /// The client's declared capabilities.
+    pub client_capabilities: ClientCapabilities,
+    /// Minimum level of log notifications, once the client called `logging/setLevel`.
+    pub log_level: Option<LogLevel>,
+    /// Whether `notifications/initialized` arrived.
+    pub initialized: bool,
+    /// Creation time, seconds since the Unix epoch.
+    pub created_at: u64,
+}
+
+/// A change to a stored record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SessionUpdate {
+    /// `logging/setLevel`.
+    SetLogLevel(LogLevel),
+    /// `notifications/initialized`.
+    MarkInitialized,
+}
+
+impl SessionRecord {
+    /// Applies an update in place.
+    pub fn apply(&mut self, update: &SessionUpdate) {
+        match update {
+            SessionUpdate::SetLogLevel(level) => self.log_level = Some(*level),
+            SessionUpdate::MarkInitialized => self.initialized = true,
+        }
+    }
+}

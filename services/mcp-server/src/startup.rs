@@ -1,0 +1,118 @@
+//! Building the application from its configuration, and running it.
+//!
+//! [`App::build`] does everything that can fail at start (auth mode, backends, tools, binding
+//! the port), so `main` and the tests start the very same server.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::{Context, bail};
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::trace::TraceLayer;
+
+use crate::{
+    auth::Authenticator,
+    bus::{EventBus, MemoryBus, MemoryBusLimits},
+    config::Config,
+    health,
+    protocol::McpServer,
+    session::{MemorySessionStore, SessionStore},
+    tools::ToolRegistry,
+    transport::{self, AppState, TransportSettings},
+};
+
+/// A built server, bound to its port, not yet serving.
+#[derive(Debug)]
+pub struct App {
+    listener: TcpListener,
+    router: Router,
+    shutdown: CancellationToken,
+    grace: Duration,
+}
+
+impl App {
+    /// Builds the server from `config`. `shutdown` stops it (and its background tasks).
+    pub async fn build(config: Config, shutdown: CancellationToken) -> anyhow::Result<Self> {
+        let authenticator = Arc::new(Authenticator::from_config(&config.auth)?);
+        if config.redis_url.is_some() {
+            bail!(
+                "REDIS_URL is set, but this build keeps state in memory only; unset it to run a single replica"
+            );
+        }
+        if config.metrics_port.is_some() {
+            bail!("METRICS_PORT is set, but this build has no metrics listener; unset it");
+        }
+        let tools = ToolRegistry::with_defaults(&config.feature_packs)?;
+        let sessions = Arc::new(MemorySessionStore::new(config.session_idle_ttl));
+        let bus = MemoryBus::new(MemoryBusLimits {
+            events_per_stream: config.event_log_capacity,
+            finished_retention: config.stream_retention,
+        });
+        let server = Arc::new(McpServer::new(
+            tools,
+            config.instructions.clone(),
+            sessions.clone() as Arc<dyn SessionStore>,
+            Arc::new(bus.clone()) as Arc<dyn EventBus>,
+        ));
+        spawn_janitor(Arc::clone(&server), sessions, bus, shutdown.clone());
+
+        let state = AppState {
+            server: Arc::clone(&server),
+            settings: Arc::new(TransportSettings::from_config(&config)),
+            shutdown: shutdown.clone(),
+        };
+        let router = transport::router(state, authenticator)
+            .merge(health::router(server, shutdown.clone()))
+            .layer(TraceLayer::new_for_http());
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        Ok(Self {
+            listener,
+            router,
+            shutdown,
+            grace: config.shutdown_grace,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until the shutdown token is cancelled, then drains for at most the grace period.
+    pub async fn run(self) -> std::io::Result<()> {
+        tracing::info!(address = %self.listener.local_addr()?, "MCP server listening");
+        service_kit::serve::serve(self.listener, self.router, self.shutdown, self.grace).await
+    }
+}
+
+/// Ends idle sessions and forgets finished streams, in the background, until shutdown.
+fn spawn_janitor(
+    server: Arc<McpServer>,
+    sessions: Arc<MemorySessionStore>,
+    bus: MemoryBus,
+    shutdown: CancellationToken,
+) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(Duration::from_secs(10));
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = ticks.tick() => {}
+            }
+            for id in sessions.purge_expired() {
+                tracing::info!(session.id = %id, "session expired");
+                // The record is gone already; tell its streams and drop its logs.
+                if let Err(error) = server.end_session(&id).await {
+                    tracing::warn!(%error, session.id = %id, "cannot finish ending an expired session");
+                }
+            }
+            let dropped = bus.purge_finished();
+            if dropped > 0 {
+                tracing::debug!(streams = dropped, "finished streams forgotten");
+            }
+        }
+    });
+}

@@ -1,0 +1,98 @@
+//! Tools: the [`Tool`] trait a tool implements, and the registry the server lists and calls.
+//!
+//! Adding a tool is one file: a type implementing [`Tool`] (its input is a Rust type deriving
+//! `Deserialize` and `JsonSchema`, from which the input schema is generated), then one
+//! `registry.register(MyTool)` line in [`ToolRegistry::with_defaults`] or a feature pack.
+//! The wire types are rmcp's `model` types.
+
+mod context;
+mod count;
+mod greet;
+pub mod packs;
+mod registry;
+mod schema;
+
+use std::{borrow::Cow, future::Future};
+
+use rmcp::model::{CallToolResult, ContentBlock, Icon, JsonObject, ToolAnnotations};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+
+pub use self::{
+    context::ToolContext,
+    count::Count,
+    greet::Greet,
+    registry::{ToolLookup, ToolRegistry},
+    schema::schema_for,
+};
+
+/// A tool failure to report to the model as an `isError` result (not a protocol error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolError(pub String);
+
+impl ToolError {
+    /// A failure described by `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+impl<E: std::error::Error> From<E> for ToolError {
+    fn from(error: E) -> Self {
+        Self(error.to_string())
+    }
+}
+
+/// The outcome of a tool call.
+pub type ToolResult = Result<CallToolResult, ToolError>;
+
+/// One tool: its description for `tools/list`, and what `tools/call` runs.
+pub trait Tool: Send + Sync + 'static {
+    /// The arguments, deserialized from `tools/call`'s `arguments`; their JSON Schema is the
+    /// tool's `inputSchema` unless [`Tool::input_schema`] says otherwise.
+    type Input: DeserializeOwned + JsonSchema + Send;
+
+    /// The unique name clients call the tool by.
+    fn name(&self) -> Cow<'static, str>;
+
+    /// What the tool does, for the model.
+    fn description(&self) -> Cow<'static, str>;
+
+    /// A human-readable title for user interfaces.
+    fn title(&self) -> Option<String> {
+        None
+    }
+
+    /// Hints about the tool's behaviour (read-only, destructive, open world...).
+    fn annotations(&self) -> Option<ToolAnnotations> {
+        None
+    }
+
+    /// Icons for user interfaces.
+    fn icons(&self) -> Option<Vec<Icon>> {
+        None
+    }
+
+    /// The `inputSchema`; by default generated from [`Tool::Input`]. Override to publish a
+    /// hand-written schema unchanged.
+    fn input_schema(&self) -> JsonObject {
+        schema_for::<Self::Input>()
+    }
+
+    /// The `outputSchema` of `structuredContent`, if the tool returns structured results.
+    fn output_schema(&self) -> Option<JsonObject> {
+        None
+    }
+
+    /// Runs the tool. `Err` becomes an `isError` result carrying the message.
+    fn call(
+        &self,
+        input: Self::Input,
+        context: ToolContext,
+    ) -> impl Future<Output = ToolResult> + Send;
+}
+
+/// A one-line text result, the most common success.
+pub fn text_result(text: impl Into<String>) -> CallToolResult {
+    CallToolResult::success(vec![ContentBlock::text(text)])
+}

@@ -1,0 +1,127 @@
+//! `GET /mcp`: the session's standalone SSE stream, or the resumption of any of its streams.
+//!
+//! Without `Last-Event-ID` the stream starts live. With it, the named stream's log is replayed
+//! after that event and then followed live: the standalone stream continues; a POST's stream
+//! ends once its requests have answered. One standalone stream per session: a new one replaces
+//! the previous one (which may belong to a connection the client already lost), and the event
+//! log makes the switch lossless.
+
+use std::sync::Arc;
+
+use axum::{Extension, extract::State, http::HeaderMap, response::Response};
+use futures::{FutureExt, StreamExt};
+
+use super::{
+    AppState, TransportError,
+    headers::{self, Accepts},
+    session,
+    sse::{self, StopReason},
+};
+use crate::{
+    auth::Principal,
+    bus::{Signal, StreamId, StreamKey, Subscription},
+    protocol::version,
+    session::SessionRecord,
+};
+
+/// Handles `GET /mcp`.
+pub(super) async fn get(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    headers: HeaderMap,
+) -> Result<Response, TransportError> {
+    if !Accepts::from_headers(&headers).sse {
+        return Err(TransportError::NotAcceptable(
+            "Accept must include text/event-stream",
+        ));
+    }
+    headers::protocol_version(&headers)?;
+    let last_event_id = headers::last_event_id(&headers)?;
+    let session = session::resolve(&state, &headers, &principal).await?;
+    let bus = state.server.bus();
+    let unavailable = |error: crate::bus::BusError| {
+        tracing::error!(%error, "cannot open a stream");
+        TransportError::Unavailable
+    };
+
+    let (key, subscription) = match last_event_id {
+        Some(last) => {
+            let key = StreamKey {
+                session: session.id.clone(),
+                stream: last.stream,
+            };
+            match bus.resume(&key, last.position).await.map_err(unavailable)? {
+                Some(subscription) => (key, subscription),
+                // The standalone log is gone (expired): start it afresh.
+                None if last.stream == StreamId::Standalone => {
+                    let subscription = bus.subscribe(&key).await.map_err(unavailable)?;
+                    (key, subscription)
+                }
+                // A POST's stream that is no longer kept: nothing to replay, and it will never
+                // carry anything again.
+                None => (
+                    key,
+                    Subscription {
+                        after: last.position,
+                        events: futures::stream::empty().boxed(),
+                    },
+                ),
+            }
+        }
+        None => {
+            let key = StreamKey::standalone(session.id.clone());
+            let subscription = bus.subscribe(&key).await.map_err(unavailable)?;
+            (key, subscription)
+        }
+    };
+
+    let stop = if key.stream == StreamId::Standalone {
+        Some(standalone_stop(&state, &session).await?)
+    } else {
+        None
+    };
+    tracing::debug!(session.id = %session.id, stream = %key.stream, after = subscription.after, "stream opened");
+    let options = sse::StreamOptions {
+        prime: version::primes_streams(&session.protocol_version),
+        retry: state.settings.sse_retry,
+        keepalive: state.settings.sse_keepalive,
+        sessions: Arc::clone(state.server.sessions()),
+        stop,
+    };
+    Ok(sse::response(key, subscription, options))
+}
+
+/// Claims the session's standalone stream and resolves when this stream must end: at
+/// shutdown, when the session ends, or when a newer standalone stream claims the session.
+async fn standalone_stop(
+    state: &AppState,
+    session: &SessionRecord,
+) -> Result<futures::future::BoxFuture<'static, StopReason>, TransportError> {
+    let bus = state.server.bus();
+    let unavailable = |error: crate::bus::BusError| {
+        tracing::error!(%error, "cannot claim the standalone stream");
+        TransportError::Unavailable
+    };
+    let mut signals = bus.signals(&session.id).await.map_err(unavailable)?;
+    let claim: u64 = rand::random();
+    bus.publish(&session.id, Signal::StandaloneClaimed { claim })
+        .await
+        .map_err(unavailable)?;
+    let shutdown = state.shutdown.clone();
+    Ok(async move {
+        let replaced = async {
+            while let Some(signal) = signals.next().await {
+                match signal {
+                    Signal::Closed => return,
+                    Signal::StandaloneClaimed { claim: other } if other != claim => return,
+                    _ => {}
+                }
+            }
+        };
+        tokio::select! {
+            () = shutdown.cancelled() => StopReason::Shutdown,
+            () = replaced => StopReason::Replaced,
+        }
+    }
+    .boxed())
+}

@@ -1,0 +1,217 @@
+//! SSE framing and the body of every SSE response.
+//!
+//! A stream is a [`Subscription`] to one event log, written as `id:`/`data:` events. It may
+//! start with a priming event (an id and empty data, plus a `retry` hint) so the client can
+//! resume even before the first message, gets a comment line whenever it has been quiet for the
+//! keep-alive interval, and can be told to stop early (shutdown, session end, takeover).
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    body::Body,
+    http::{HeaderValue, StatusCode, header},
+    response::Response,
+};
+use bytes::Bytes;
+use futures::{StreamExt, future::BoxFuture};
+use tokio::time::{Instant, Interval, MissedTickBehavior};
+
+use crate::{
+    bus::{EventId, LoggedEvent, StreamKey, Subscription},
+    session::SessionStore,
+};
+
+/// Why a stream was told to stop before its log ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum StopReason {
+    /// The server is shutting down: the client should reconnect (elsewhere) and resume.
+    Shutdown,
+    /// The stream is no longer wanted (its session ended, or a newer stream replaced it).
+    Replaced,
+}
+
+/// How one SSE response behaves.
+pub(super) struct StreamOptions {
+    /// Send a priming event first (2025-11-25 and later).
+    pub prime: bool,
+    /// The `retry` hint, in the priming event and at shutdown.
+    pub retry: Duration,
+    /// Quiet time before a keep-alive comment.
+    pub keepalive: Duration,
+    /// Kept alive while the stream is open (touched at each keep-alive).
+    pub sessions: Arc<dyn SessionStore>,
+    /// Resolves when the stream must stop early; `None` for streams that only end with their log.
+    pub stop: Option<BoxFuture<'static, StopReason>>,
+}
+
+/// Builds the SSE response for `key`, reading `subscription`.
+pub(super) fn response(
+    key: StreamKey,
+    subscription: Subscription,
+    options: StreamOptions,
+) -> Response {
+    let first = options.prime.then(|| {
+        let id = EventId {
+            stream: key.stream,
+            position: subscription.after,
+        };
+        priming_event(&id, options.retry)
+    });
+    let mut keepalive =
+        tokio::time::interval_at(Instant::now() + options.keepalive, options.keepalive);
+    keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let state = State {
+        key,
+        events: subscription.events,
+        first,
+        keepalive,
+        retry: options.retry,
+        sessions: options.sessions,
+        stop: options.stop,
+        done: false,
+    };
+    let frames = futures::stream::unfold(state, State::next_frame)
+        .map(Ok::<Bytes, std::convert::Infallible>);
+    let mut response = Response::new(Body::from_stream(frames));
+    *response.status_mut() = StatusCode::OK;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
+}
+
+struct State {
+    key: StreamKey,
+    events: futures::stream::BoxStream<'static, LoggedEvent>,
+    first: Option<Bytes>,
+    keepalive: Interval,
+    retry: Duration,
+    sessions: Arc<dyn SessionStore>,
+    stop: Option<BoxFuture<'static, StopReason>>,
+    done: bool,
+}
+
+impl State {
+    async fn next_frame(mut self) -> Option<(Bytes, Self)> {
+        if self.done {
+            return None;
+        }
+        if let Some(first) = self.first.take() {
+            return Some((first, self));
+        }
+        let step = {
+            let Self {
+                events,
+                stop,
+                keepalive,
+                ..
+            } = &mut self;
+            let stop = async {
+                match stop.as_mut() {
+                    Some(stop) => stop.await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                event = events.next() => Step::Event(event),
+                reason = stop => Step::Stop(reason),
+                _ = keepalive.tick() => Step::KeepAlive,
+            }
+        };
+        match step {
+            Step::Event(None) => None,
+            Step::Event(Some(event)) => {
+                self.keepalive.reset();
+                let id = EventId {
+                    stream: self.key.stream,
+                    position: event.position,
+                };
+                Some((message_event(&id, &event.data), self))
+            }
+            Step::Stop(reason) => {
+                self.done = true;
+                match reason {
+                    StopReason::Shutdown => Some((retry_hint(self.retry), self)),
+                    StopReason::Replaced => None,
+                }
+            }
+            Step::KeepAlive => {
+                match self.sessions.touch(&self.key.session).await {
+                    Ok(false) => return None,
+                    Ok(true) => {}
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot refresh the session of an open stream")
+                    }
+                }
+                Some((Bytes::from_static(b": keep-alive\n\n"), self))
+            }
+        }
+    }
+}
+
+enum Step {
+    Event(Option<LoggedEvent>),
+    Stop(StopReason),
+    KeepAlive,
+}
+
+/// `id:` + `data:` lines for one message. Line breaks inside `data` (JSON never has raw ones,
+/// but be exact) become extra `data:` lines, which SSE joins back with `\n`.
+pub(super) fn message_event(id: &EventId, data: &str) -> Bytes {
+    let mut frame = String::with_capacity(data.len() + 32);
+    frame.push_str("id: ");
+    frame.push_str(&id.to_string());
+    frame.push('\n');
+    for line in data.split(['\n', '\r']) {
+        frame.push_str("data: ");
+        frame.push_str(line);
+        frame.push('\n');
+    }
+    frame.push('\n');
+    Bytes::from(frame)
+}
+
+/// The priming event: an id to resume from, a `retry` hint and empty data.
+pub(super) fn priming_event(id: &EventId, retry: Duration) -> Bytes {
+    Bytes::from(format!(
+        "id: {id}\nretry: {}\ndata: \n\n",
+        retry.as_millis()
+    ))
+}
+
+/// A bare `retry` hint, sent before closing a stream the client should reopen.
+pub(super) fn retry_hint(retry: Duration) -> Bytes {
+    Bytes::from(format!("retry: {}\n\n", retry.as_millis()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bus::StreamId;
+
+    #[test]
+    fn frames_follow_the_sse_grammar() {
+        let id = EventId {
+            stream: StreamId::Standalone,
+            position: 3,
+        };
+        assert_eq!(
+            &message_event(&id, "{\"a\":1}")[..],
+            b"id: g.3\ndata: {\"a\":1}\n\n"
+        );
+        assert_eq!(
+            &message_event(&id, "a\nb")[..],
+            b"id: g.3\ndata: a\ndata: b\n\n"
+        );
+        assert_eq!(
+            &priming_event(&id, Duration::from_millis(1500))[..],
+            b"id: g.3\nretry: 1500\ndata: \n\n"
+        );
+        assert_eq!(&retry_hint(Duration::from_secs(1))[..], b"retry: 1000\n\n");
+    }
+}

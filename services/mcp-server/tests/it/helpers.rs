@@ -1,0 +1,298 @@
+//! `spawn_app` and typed helpers over a running server.
+
+use std::{net::SocketAddr, time::Duration};
+
+use futures::StreamExt;
+use mcp_server::{App, Config};
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+pub const ACCEPT_BOTH: &str = "application/json, text/event-stream";
+/// Generous bound for anything that should happen "now"; never a speed assertion.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub url: String,
+    pub client: reqwest::Client,
+    pub shutdown: CancellationToken,
+    pub server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    service_kit::telemetry::init_for_test();
+    let mut pairs = vec![
+        ("DISABLE_AUTH", "true"),
+        ("PORT", "0"),
+        ("BIND_ADDRESS", "127.0.0.1"),
+    ];
+    pairs.extend_from_slice(extra);
+    let config = Config::from_pairs(pairs).expect("test configuration is valid");
+    let shutdown = CancellationToken::new();
+    let app = App::build(config, shutdown.clone())
+        .await
+        .expect("the app builds");
+    let addr = app.local_addr().unwrap();
+    let server = tokio::spawn(app.run());
+    TestApp {
+        addr,
+        url: format!("http://127.0.0.1:{}/mcp", addr.port()),
+        client: reqwest::Client::new(),
+        shutdown,
+        server,
+    }
+}
+
+/// A session as the client sees it.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: String,
+    pub version: String,
+}
+
+impl TestApp {
+    /// A POST with the headers a well-behaved client sends.
+    pub fn post(&self, session: Option<&Session>, body: &Value) -> reqwest::RequestBuilder {
+        let mut request = self
+            .client
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("accept", ACCEPT_BOTH)
+            .body(body.to_string());
+        if let Some(session) = session {
+            request = request
+                .header("mcp-session-id", &session.id)
+                .header("mcp-protocol-version", &session.version);
+        }
+        request
+    }
+
+    pub async fn initialize(&self, version: &str) -> Session {
+        let response = self
+            .post(None, &initialize_body(version))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let id = response.headers()["mcp-session-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let body: Value = response.json().await.unwrap();
+        let version = body["result"]["protocolVersion"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let session = Session { id, version };
+        let initialized = json!({"jsonrpc":"2.0","method":"notifications/initialized"});
+        assert_eq!(
+            self.post(Some(&session), &initialized)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            202
+        );
+        session
+    }
+
+    /// Sends a request and returns its JSON-RPC response, whether it came as JSON or SSE,
+    /// together with every other message that came before it on the same response.
+    pub async fn call(&self, session: &Session, body: Value) -> (Value, Vec<Value>) {
+        let response = self.post(Some(session), &body).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{body}");
+        read_answer(response).await
+    }
+
+    pub async fn call_tool(
+        &self,
+        session: &Session,
+        id: i64,
+        name: &str,
+        arguments: Value,
+    ) -> Value {
+        let body = json!({"jsonrpc":"2.0","id":id,"method":"tools/call","params":{"name":name,"arguments":arguments}});
+        self.call(session, body).await.0
+    }
+
+    /// Opens `GET /mcp`.
+    pub async fn open_stream(&self, session: &Session, last_event_id: Option<&str>) -> SseReader {
+        let mut request = self
+            .client
+            .get(&self.url)
+            .header("accept", "text/event-stream")
+            .header("mcp-session-id", &session.id)
+            .header("mcp-protocol-version", &session.version);
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        SseReader::new(response)
+    }
+
+    pub async fn delete(&self, session: &Session) -> reqwest::Response {
+        self.client
+            .delete(&self.url)
+            .header("mcp-session-id", &session.id)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+pub fn initialize_body(version: &str) -> Value {
+    json!({
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": version,
+            "capabilities": {},
+            "clientInfo": {"name": "it", "version": "1.0.0"}
+        }
+    })
+}
+
+/// Reads a POST's answer: a JSON body, or an SSE stream up to (and including) the response.
+pub async fn read_answer(response: reqwest::Response) -> (Value, Vec<Value>) {
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    if content_type.starts_with("application/json") {
+        return (response.json().await.unwrap(), Vec::new());
+    }
+    assert!(
+        content_type.starts_with("text/event-stream"),
+        "{content_type}"
+    );
+    let mut reader = SseReader::new(response);
+    let mut before = Vec::new();
+    loop {
+        let message = reader
+            .next_message()
+            .await
+            .expect("the stream carries a response");
+        if message.get("id").is_some()
+            && (message.get("result").is_some() || message.get("error").is_some())
+        {
+            return (message, before);
+        }
+        before.push(message);
+    }
+}
+
+/// One SSE event or comment, as sent.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SseEvent {
+    pub id: Option<String>,
+    pub data: Option<String>,
+    pub retry: Option<u64>,
+    pub comment: Option<String>,
+}
+
+impl SseEvent {
+    pub fn json(&self) -> Option<Value> {
+        self.data
+            .as_deref()
+            .filter(|data| !data.is_empty())
+            .map(|data| serde_json::from_str(data).unwrap())
+    }
+}
+
+/// A minimal SSE parser that also reports comments, empty-data events and bare `retry` fields.
+pub struct SseReader {
+    pub headers: reqwest::header::HeaderMap,
+    bytes: futures::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
+    buffer: String,
+}
+
+impl SseReader {
+    pub fn new(response: reqwest::Response) -> Self {
+        let headers = response.headers().clone();
+        Self {
+            headers,
+            bytes: response.bytes_stream().boxed(),
+            buffer: String::new(),
+        }
+    }
+
+    /// The next block (event, comment or retry field); `None` when the stream ended.
+    pub async fn next_block(&mut self) -> Option<SseEvent> {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut event = SseEvent::default();
+                for line in block.lines() {
+                    if let Some(comment) = line.strip_prefix(':') {
+                        event.comment = Some(comment.trim().to_owned());
+                    } else if let Some((field, value)) = line.split_once(':') {
+                        let value = value.strip_prefix(' ').unwrap_or(value).to_owned();
+                        match field {
+                            "id" => event.id = Some(value),
+                            "retry" => event.retry = value.parse().ok(),
+                            "data" => {
+                                event.data = Some(match event.data.take() {
+                                    Some(previous) => format!("{previous}\n{value}"),
+                                    None => value,
+                                })
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                return Some(event);
+            }
+            let chunk = tokio::time::timeout(PATIENCE, self.bytes.next())
+                .await
+                .expect("stream stalled")?;
+            self.buffer
+                .push_str(std::str::from_utf8(&chunk.ok()?).unwrap());
+        }
+    }
+
+    /// The next event carrying a message (skips comments and priming events), with its id.
+    pub async fn next_message_with_id(&mut self) -> Option<(String, Value)> {
+        loop {
+            let block = self.next_block().await?;
+            if let Some(message) = block.json() {
+                return Some((block.id.expect("every message event has an id"), message));
+            }
+        }
+    }
+
+    pub async fn next_message(&mut self) -> Option<Value> {
+        self.next_message_with_id()
+            .await
+            .map(|(_, message)| message)
+    }
+
+    /// Whether the stream ends within `wait` without carrying another message.
+    pub async fn ends_without_message(&mut self, wait: Duration) -> bool {
+        match tokio::time::timeout(wait, self.next_message()).await {
+            Ok(None) => true,
+            Ok(Some(message)) => panic!("unexpected message: {message}"),
+            Err(_) => false,
+        }
+    }
+}
+
+/// The `data` of log notifications among `messages`.
+pub fn log_lines(messages: &[Value]) -> Vec<String> {
+    messages
+        .iter()
+        .filter(|m| m["method"] == "notifications/message")
+        .map(|m| m["params"]["data"].as_str().unwrap().to_owned())
+        .collect()
+}

@@ -1,0 +1,17 @@
+//! Integration tests: the real server on a loopback port, driven over real HTTP.
+
+// Helpers are `pub` so every test module of this one binary can use them.
+#![allow(unreachable_pub, missing_debug_implementations)]
+// A failed unwrap is a failed test, with its location.
+#![allow(clippy::unwrap_used)]
+
+mod cancellation;
+mod errors;
+mod handshake;
+mod helpers;
+mod origin;
+mod resumption;
+mod sessions;
+mod shutdown;
+mod streams;
+mod tools;
