@@ -8,6 +8,8 @@
 //!
 //! Code above the [`EventBus`] trait never knows whether the bus is in this process or shared.
 
+#[cfg(test)]
+pub(crate) mod contract;
 mod event_id;
 mod memory;
 mod signal;

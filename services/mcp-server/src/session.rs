@@ -5,6 +5,8 @@
 //! replica sees them. Records are bound to the principal that created them and end after an idle
 //! period; code above the trait never learns where they are kept.
 
+#[cfg(test)]
+pub(crate) mod contract;
 mod id;
 mod memory;
 mod record;

@@ -98,3 +98,6 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response:
             .to_owned(),
     )
 }
+
+#[cfg(test)]
+mod tests;

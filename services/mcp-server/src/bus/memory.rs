@@ -243,3 +243,35 @@ impl EventBus for MemoryBus {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bus(events_per_stream: usize) -> MemoryBus {
+        MemoryBus::new(MemoryBusLimits {
+            events_per_stream,
+            finished_retention: Duration::from_secs(60),
+        })
+    }
+
+    #[tokio::test]
+    async fn the_memory_bus_meets_the_contract() {
+        crate::bus::contract::suite(bus).await;
+    }
+
+    #[tokio::test]
+    async fn finished_logs_are_forgotten_after_retention() {
+        let bus = MemoryBus::new(MemoryBusLimits {
+            events_per_stream: 8,
+            finished_retention: Duration::from_millis(50),
+        });
+        let key = StreamKey::standalone(SessionId::generate());
+        bus.append(&key, Arc::from("x")).await.unwrap();
+        bus.finish(&key).await.unwrap();
+        assert_eq!(bus.purge_finished(), 0);
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        assert_eq!(bus.purge_finished(), 1);
+        assert!(bus.resume(&key, 0).await.unwrap().is_none());
+    }
+}

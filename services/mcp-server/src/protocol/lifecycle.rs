@@ -47,6 +47,7 @@ impl McpServer {
                 client_capabilities: params.capabilities.clone(),
                 log_level: None,
                 initialized: false,
+                standalone_opened: false,
                 created_at: SystemTime::now()
                     .duration_since(UNIX_EPOCH)
                     .map_or(0, |d| d.as_secs()),

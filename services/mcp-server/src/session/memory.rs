@@ -106,3 +106,34 @@ impl SessionStore for MemorySessionStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_memory_store_meets_the_contract() {
+        crate::session::contract::suite(MemorySessionStore::new).await;
+    }
+
+    #[tokio::test]
+    async fn purge_reports_expired_sessions_once() {
+        let store = MemorySessionStore::new(Duration::from_millis(50));
+        let record = crate::session::SessionRecord {
+            id: SessionId::generate(),
+            protocol_version: rmcp::model::ProtocolVersion::V_2025_03_26,
+            owner: String::new(),
+            client_info: rmcp::model::Implementation::new("t", "1"),
+            client_capabilities: Default::default(),
+            log_level: None,
+            initialized: false,
+            standalone_opened: false,
+            created_at: 0,
+        };
+        store.create(record.clone()).await.unwrap();
+        assert!(store.purge_expired().is_empty());
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        assert_eq!(store.purge_expired(), vec![record.id]);
+        assert!(store.purge_expired().is_empty());
+    }
+}

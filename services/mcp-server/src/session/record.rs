@@ -23,6 +23,11 @@ pub struct SessionRecord {
     pub log_level: Option<LogLevel>,
     /// Whether `notifications/initialized` arrived.
     pub initialized: bool,
+    /// Whether a standalone stream was ever opened. The first one replays what the session
+    /// logged before it (a tool may log before the client's `GET` arrives); later ones start
+    /// live and resume with `Last-Event-ID`.
+    #[serde(default)]
+    pub standalone_opened: bool,
     /// Creation time, seconds since the Unix epoch.
     pub created_at: u64,
 }
@@ -34,6 +39,8 @@ pub enum SessionUpdate {
     SetLogLevel(LogLevel),
     /// `notifications/initialized`.
     MarkInitialized,
+    /// The first standalone stream opened.
+    MarkStandaloneOpened,
 }
 
 impl SessionRecord {
@@ -42,6 +49,7 @@ impl SessionRecord {
         match update {
             SessionUpdate::SetLogLevel(level) => self.log_level = Some(*level),
             SessionUpdate::MarkInitialized => self.initialized = true,
+            SessionUpdate::MarkStandaloneOpened => self.standalone_opened = true,
         }
     }
 }

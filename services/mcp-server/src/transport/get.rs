@@ -1,6 +1,7 @@
 //! `GET /mcp`: the session's standalone SSE stream, or the resumption of any of its streams.
 //!
-//! Without `Last-Event-ID` the stream starts live. With it, the named stream's log is replayed
+//! Without `Last-Event-ID` the stream starts live, except the session's first one, which
+//! replays what the session logged before it opened. With `Last-Event-ID`, the named stream's log is replayed
 //! after that event and then followed live: the standalone stream continues; a POST's stream
 //! ends once its requests have answered. One standalone stream per session: a new one replaces
 //! the previous one (which may belong to a connection the client already lost), and the event
@@ -21,7 +22,7 @@ use crate::{
     auth::Principal,
     bus::{Signal, StreamId, StreamKey, Subscription},
     protocol::version,
-    session::SessionRecord,
+    session::{SessionRecord, SessionUpdate},
 };
 
 /// Handles `GET /mcp`.
@@ -70,7 +71,16 @@ pub(super) async fn get(
         }
         None => {
             let key = StreamKey::standalone(session.id.clone());
-            let subscription = bus.subscribe(&key).await.map_err(unavailable)?;
+            let replay = if session.standalone_opened {
+                None
+            } else {
+                mark_standalone_opened(&state, &session).await?;
+                bus.resume(&key, 0).await.map_err(unavailable)?
+            };
+            let subscription = match replay {
+                Some(subscription) => subscription,
+                None => bus.subscribe(&key).await.map_err(unavailable)?,
+            };
             (key, subscription)
         }
     };
@@ -89,6 +99,22 @@ pub(super) async fn get(
         stop,
     };
     Ok(sse::response(key, subscription, options))
+}
+
+async fn mark_standalone_opened(
+    state: &AppState,
+    session: &SessionRecord,
+) -> Result<(), TransportError> {
+    state
+        .server
+        .sessions()
+        .update(&session.id, SessionUpdate::MarkStandaloneOpened)
+        .await
+        .map(|_| ())
+        .map_err(|error| {
+            tracing::error!(%error, "cannot update a session");
+            TransportError::Unavailable
+        })
 }
 
 /// Claims the session's standalone stream and resolves when this stream must end: at

@@ -1,9 +1,10 @@
 //! SSE framing and the body of every SSE response.
 //!
-//! A stream is a [`Subscription`] to one event log, written as `id:`/`data:` events. It may
-//! start with a priming event (an id and empty data, plus a `retry` hint) so the client can
-//! resume even before the first message, gets a comment line whenever it has been quiet for the
-//! keep-alive interval, and can be told to stop early (shutdown, session end, takeover).
+//! A stream is a [`Subscription`] to one event log, written as `id:`/`data:` events. It starts
+//! with a priming event (an id and empty data, plus a `retry` hint, from 2025-11-25 on) so the
+//! client can resume even before the first message, or with a comment for older versions; gets
+//! a comment line whenever it has been quiet for the keep-alive interval, and can be told to
+//! stop early (shutdown, session end, takeover).
 
 use std::{sync::Arc, time::Duration};
 
@@ -50,20 +51,28 @@ pub(super) fn response(
     subscription: Subscription,
     options: StreamOptions,
 ) -> Response {
-    let first = options.prime.then(|| {
+    // Something goes out at once either way: HTTP servers send the response head with the first
+    // body bytes, and a client must not wait for the first event to learn the stream is open.
+    let first = if options.prime {
         let id = EventId {
             stream: key.stream,
             position: subscription.after,
         };
         priming_event(&id, options.retry)
-    });
+    } else {
+        Bytes::from_static(
+            b": stream open
+
+",
+        )
+    };
     let mut keepalive =
         tokio::time::interval_at(Instant::now() + options.keepalive, options.keepalive);
     keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let state = State {
         key,
         events: subscription.events,
-        first,
+        first: Some(first),
         keepalive,
         retry: options.retry,
         sessions: options.sessions,

@@ -114,3 +114,26 @@ async fn streams_of_one_session_are_not_reachable_from_another() {
     let mut replay = app.open_stream(&stranger, Some(&priming_id)).await;
     assert!(replay.ends_without_message(PATIENCE).await);
 }
+
+#[tokio::test]
+async fn the_first_standalone_stream_gets_what_was_logged_before_it_opened() {
+    let app = spawn_app().await;
+    let session = app.initialize("2025-06-18").await;
+    app.call_tool(&session, 1, "count", json!({"number":2}))
+        .await;
+    let mut first = app.open_stream(&session, None).await;
+    assert_eq!(
+        first.next_message().await.unwrap()["params"]["data"],
+        "Counted to 1"
+    );
+    assert_eq!(
+        first.next_message().await.unwrap()["params"]["data"],
+        "Counted to 2"
+    );
+    drop(first);
+    let mut later = app.open_stream(&session, None).await;
+    assert!(
+        !later.ends_without_message(Duration::from_millis(500)).await,
+        "later streams start live"
+    );
+}

@@ -68,11 +68,11 @@ async fn older_sessions_get_no_priming_event() {
         .await
         .unwrap();
     let mut reader = SseReader::new(response);
+    let opening = reader.next_block().await.unwrap();
+    assert_eq!(opening.comment.as_deref(), Some("stream open"));
+    assert_eq!(opening.data, None, "a comment, not a priming event");
     let first = reader.next_block().await.unwrap();
-    assert!(
-        first.json().is_some(),
-        "first event is a message: {first:?}"
-    );
+    assert!(first.json().is_some(), "then a message: {first:?}");
     assert!(first.id.is_some());
 }
 
@@ -81,6 +81,8 @@ async fn quiet_streams_get_keep_alive_comments() {
     let app = spawn_app_with(&[("MCP_SSE_KEEPALIVE_SECS", "1")]).await;
     let session = app.initialize("2025-06-18").await;
     let mut stream = app.open_stream(&session, None).await;
+    let opening = stream.next_block().await.unwrap();
+    assert_eq!(opening.comment.as_deref(), Some("stream open"));
     let block = tokio::time::timeout(Duration::from_secs(5), stream.next_block())
         .await
         .unwrap()
@@ -172,6 +174,25 @@ async fn every_post_gets_its_own_answer_even_with_a_reused_id() {
         assert_eq!(
             answer["result"]["content"][0]["text"],
             format!("Hello, {name}!")
+        );
+    }
+}
+
+#[tokio::test]
+async fn stream_headers_arrive_before_the_first_event_on_every_version() {
+    let app = spawn_app().await;
+    for version in ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"] {
+        let session = app.initialize(version).await;
+        let get = app
+            .client
+            .get(&app.url)
+            .header("accept", "text/event-stream")
+            .header("mcp-session-id", &session.id)
+            .send();
+        let response = tokio::time::timeout(std::time::Duration::from_secs(2), get).await;
+        assert!(
+            response.is_ok(),
+            "{version}: the response head must not wait for an event"
         );
     }
 }

