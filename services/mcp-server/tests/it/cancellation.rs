@@ -150,3 +150,35 @@ async fn ending_the_session_stops_its_requests() {
     assert_eq!(app.delete(&session).await.status(), 204);
     assert!(reader.ends_without_message(PATIENCE).await);
 }
+
+#[tokio::test]
+async fn a_client_that_leaves_before_any_answer_cancels_its_request() {
+    let app = spawn_app().await;
+    let session = app.initialize("2025-06-18").await;
+    let mut stream = app.open_stream(&session, None).await;
+    let request = app
+        .client
+        .post(&app.url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json")
+        .header("mcp-session-id", &session.id)
+        .body(
+            json!({"jsonrpc":"2.0","id":1,"method":"tools/call",
+                "params":{"name":"count","arguments":{"number":30}}})
+            .to_string(),
+        )
+        .send();
+    // Give up on the answer once counting has started.
+    let gave_up = tokio::time::timeout(Duration::from_millis(1500), request).await;
+    assert!(gave_up.is_err(), "a 30 s count cannot have answered yet");
+    let mut seen = Vec::new();
+    while let Ok(Some(message)) =
+        tokio::time::timeout(Duration::from_millis(2500), stream.next_message()).await
+    {
+        seen.push(message);
+    }
+    assert!(
+        seen.len() <= 3,
+        "counting stopped soon after the client left: {seen:?}"
+    );
+}
