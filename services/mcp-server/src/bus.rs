@@ -22,7 +22,7 @@ use futures::stream::BoxStream;
 pub use self::{
     event_id::{EventId, StreamId},
     memory::{MemoryBus, MemoryBusLimits},
-    signal::Signal,
+    signal::{ServerEvent, Signal},
 };
 use crate::session::SessionId;
 
@@ -119,6 +119,12 @@ pub trait EventBus: Send + Sync + std::fmt::Debug + 'static {
 
     /// Listens to the signals of `session` published from now on.
     async fn signals(&self, session: &SessionId) -> Result<BoxStream<'static, Signal>, BusError>;
+
+    /// Sends `event` to every listener of server events, on every replica. At most once.
+    async fn publish_server_event(&self, event: ServerEvent) -> Result<(), BusError>;
+
+    /// Listens to server events published from now on.
+    async fn server_events(&self) -> Result<BoxStream<'static, ServerEvent>, BusError>;
 
     /// Removes every log of `session`; their readers end.
     async fn remove_session(&self, session: &SessionId) -> Result<(), BusError>;

@@ -19,7 +19,7 @@ pub use self::{
     allow_list::{HostAllowList, OriginAllowList},
     auth::AuthConfig,
 };
-use crate::tools::packs::FeaturePack;
+use crate::packs::FeaturePack;
 
 /// Everything the MCP server needs to start, validated.
 #[derive(Debug, Clone)]
@@ -54,6 +54,9 @@ pub struct Config {
     pub event_log_capacity: usize,
     /// `MCP_STREAM_RETENTION_SECS`: how long a finished request stream stays resumable (default 300).
     pub stream_retention: Duration,
+    /// `MCP_CLIENT_REQUEST_TIMEOUT_SECS`: how long a request to the client (sampling,
+    /// elicitation, roots) waits for its answer (default 300).
+    pub client_request_timeout: Duration,
     /// `MCP_INSTRUCTIONS`: optional instructions returned by `initialize`.
     pub instructions: Option<String>,
     /// `SHUTDOWN_GRACE_SECS`: how long in-flight requests may run after SIGTERM (default 25).
@@ -103,6 +106,10 @@ impl Config {
         positive("MCP_SESSION_IDLE_TTL_SECS", raw.mcp_session_idle_ttl_secs)?;
         positive("MCP_SSE_KEEPALIVE_SECS", raw.mcp_sse_keepalive_secs)?;
         positive("MCP_EVENT_LOG_CAPACITY", raw.mcp_event_log_capacity)?;
+        positive(
+            "MCP_CLIENT_REQUEST_TIMEOUT_SECS",
+            raw.mcp_client_request_timeout_secs,
+        )?;
         Ok(Self {
             listen,
             auth,
@@ -118,6 +125,7 @@ impl Config {
             sse_retry: Duration::from_millis(raw.mcp_sse_retry_ms),
             event_log_capacity: raw.mcp_event_log_capacity as usize,
             stream_retention: Duration::from_secs(raw.mcp_stream_retention_secs),
+            client_request_timeout: Duration::from_secs(raw.mcp_client_request_timeout_secs),
             instructions: raw.mcp_instructions.filter(|text| !text.trim().is_empty()),
             shutdown_grace: Duration::from_secs(raw.shutdown_grace_secs),
         })

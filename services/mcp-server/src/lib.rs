@@ -1,14 +1,20 @@
 //! An MCP server over Streamable HTTP.
 //!
 //! Layers, top to bottom: [`transport`] (HTTP, SSE, headers) adapts requests to [`protocol`]
-//! (MCP semantics), which runs [`tools`] and keeps cross-request state behind two traits,
+//! (MCP semantics), which serves the [`features`] ([`tools`], [`resources`], [`prompts`],
+//! handed a [`context::Context`]) and keeps cross-request state behind two traits,
 //! [`session::SessionStore`] and [`bus::EventBus`]. [`startup`] wires them from [`config`].
 
 pub mod auth;
 pub mod bus;
 pub mod config;
+pub mod context;
+pub mod features;
 pub mod health;
+pub mod packs;
+pub mod prompts;
 pub mod protocol;
+pub mod resources;
 pub mod session;
 pub mod startup;
 pub mod tools;

@@ -1,66 +1,92 @@
-//! MCP semantics, independent of HTTP: the handshake, method dispatch, cancellation and the
-//! messages a request sends before its response.
+//! MCP semantics, independent of HTTP: the handshake, method dispatch, cancellation, requests
+//! to the client, and the messages a request sends before its response.
 //!
 //! The transport hands this module parsed JSON-RPC messages plus the session and principal they
 //! belong to; it gets back serialized JSON-RPC messages through an [`Outbox`]. This module never
 //! builds HTTP responses and never decides between JSON and SSE.
 
+mod client;
 mod context;
 mod dispatch;
 pub mod jsonrpc;
 mod lifecycle;
 mod logging;
+mod methods;
+mod notify;
 mod outbox;
 pub mod version;
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use rmcp::model::Implementation;
 
+use self::context::Services;
 pub use self::{
+    client::{ClientRequestError, PendingRequests},
     context::RequestContext,
     lifecycle::Initialized,
     logging::LogLevel,
+    notify::{ListKind, Notifier, NotifyError, session_notification},
     outbox::{Outbox, Outgoing},
 };
-use crate::{bus::EventBus, session::SessionStore, tools::ToolRegistry};
+use crate::{bus::EventBus, features::Features, session::SessionStore};
+
+/// Engine settings taken from the configuration.
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    /// `instructions` for `initialize`.
+    pub instructions: Option<String>,
+    /// How long a request to the client (sampling, elicitation, roots) may wait for its answer.
+    pub client_request_timeout: Duration,
+}
 
 /// The MCP server engine: what every replica runs, with its state behind traits.
 #[derive(Debug)]
 pub struct McpServer {
-    tools: ToolRegistry,
+    features: Features,
     info: Implementation,
     instructions: Option<String>,
-    sessions: Arc<dyn SessionStore>,
-    bus: Arc<dyn EventBus>,
+    services: Services,
 }
 
 impl McpServer {
-    /// Assembles the engine.
+    /// Assembles the engine. Background jobs of `features` are not started here (see
+    /// `startup`).
     pub fn new(
-        tools: ToolRegistry,
-        instructions: Option<String>,
+        features: Features,
+        settings: EngineSettings,
         sessions: Arc<dyn SessionStore>,
         bus: Arc<dyn EventBus>,
     ) -> Self {
         let info = Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
             .with_title("MCP Server");
-        Self {
-            tools,
-            info,
-            instructions,
+        let notifier = Notifier::new(sessions.clone(), bus.clone());
+        let services = Services {
             sessions,
             bus,
+            notifier,
+            client_request_timeout: settings.client_request_timeout,
+        };
+        Self {
+            features,
+            info,
+            instructions: settings.instructions,
+            services,
         }
     }
 
     /// The session store this engine uses.
     pub fn sessions(&self) -> &Arc<dyn SessionStore> {
-        &self.sessions
+        &self.services.sessions
     }
 
     /// The event bus this engine uses.
     pub fn bus(&self) -> &Arc<dyn EventBus> {
-        &self.bus
+        &self.services.bus
+    }
+
+    /// Announces changes of resources and lists to clients.
+    pub fn notifier(&self) -> &Notifier {
+        &self.services.notifier
     }
 }

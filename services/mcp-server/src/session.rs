@@ -53,6 +53,9 @@ pub trait SessionStore: Send + Sync + std::fmt::Debug + 'static {
     /// Applies `update` to a live record. Returns `false` if the session is gone.
     async fn update(&self, id: &SessionId, update: SessionUpdate) -> Result<bool, StoreError>;
 
+    /// The live sessions subscribed to `uri`, in no particular order.
+    async fn subscribers(&self, uri: &str) -> Result<Vec<SessionId>, StoreError>;
+
     /// Removes the record. Returns whether it existed. Later `load`s return `None`.
     async fn delete(&self, id: &SessionId) -> Result<bool, StoreError>;
 

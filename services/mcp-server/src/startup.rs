@@ -15,16 +15,17 @@ use crate::{
     auth::Authenticator,
     bus::{EventBus, MemoryBus, MemoryBusLimits},
     config::Config,
+    features::Features,
     health,
-    protocol::McpServer,
+    protocol::{EngineSettings, McpServer},
     session::{MemorySessionStore, SessionStore},
-    tools::ToolRegistry,
     transport::{self, AppState, TransportSettings},
 };
 
 /// A built server, bound to its port, not yet serving.
 #[derive(Debug)]
 pub struct App {
+    server: Arc<McpServer>,
     listener: TcpListener,
     router: Router,
     shutdown: CancellationToken,
@@ -43,19 +44,34 @@ impl App {
         if config.metrics_port.is_some() {
             bail!("METRICS_PORT is set, but this build has no metrics listener; unset it");
         }
-        let tools = ToolRegistry::with_defaults(&config.feature_packs)?;
+        let mut features = Features::with_defaults(&config.feature_packs)?;
+        let background = std::mem::take(&mut features.background);
         let sessions = Arc::new(MemorySessionStore::new(config.session_idle_ttl));
         let bus = MemoryBus::new(MemoryBusLimits {
             events_per_stream: config.event_log_capacity,
             finished_retention: config.stream_retention,
         });
+        let settings = EngineSettings {
+            instructions: config.instructions.clone(),
+            client_request_timeout: config.client_request_timeout,
+        };
         let server = Arc::new(McpServer::new(
-            tools,
-            config.instructions.clone(),
+            features,
+            settings,
             sessions.clone() as Arc<dyn SessionStore>,
             Arc::new(bus.clone()) as Arc<dyn EventBus>,
         ));
         spawn_janitor(Arc::clone(&server), sessions, bus, shutdown.clone());
+        for job in background {
+            let job = job(server.notifier().clone());
+            let shutdown = shutdown.clone();
+            tokio::spawn(async move {
+                tokio::select! {
+                    () = job => {}
+                    () = shutdown.cancelled() => {}
+                }
+            });
+        }
 
         let state = AppState {
             server: Arc::clone(&server),
@@ -63,17 +79,23 @@ impl App {
             shutdown: shutdown.clone(),
         };
         let router = transport::router(state, authenticator)
-            .merge(health::router(server, shutdown.clone()))
+            .merge(health::router(Arc::clone(&server), shutdown.clone()))
             .layer(TraceLayer::new_for_http());
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         Ok(Self {
+            server,
             listener,
             router,
             shutdown,
             grace: config.shutdown_grace,
         })
+    }
+
+    /// The engine, for announcing changes from outside a request.
+    pub fn server(&self) -> Arc<McpServer> {
+        Arc::clone(&self.server)
     }
 
     /// The address actually bound (useful with port 0).

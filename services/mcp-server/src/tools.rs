@@ -2,13 +2,11 @@
 //!
 //! Adding a tool is one file: a type implementing [`Tool`] (its input is a Rust type deriving
 //! `Deserialize` and `JsonSchema`, from which the input schema is generated), then one
-//! `registry.register(MyTool)` line in [`ToolRegistry::with_defaults`] or a feature pack.
+//! `register` line in [`crate::features::Features::with_defaults`] or in a feature pack.
 //! The wire types are rmcp's `model` types.
 
-mod context;
 mod count;
 mod greet;
-pub mod packs;
 mod registry;
 mod schema;
 
@@ -19,27 +17,37 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
 pub use self::{
-    context::ToolContext,
     count::Count,
     greet::Greet,
     registry::{ToolLookup, ToolRegistry},
     schema::schema_for,
 };
+pub use crate::context::Context;
 
 /// A tool failure to report to the model as an `isError` result (not a protocol error).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ToolError(pub String);
+pub struct ToolError {
+    message: String,
+}
 
 impl ToolError {
     /// A failure described by `message`.
     pub fn new(message: impl Into<String>) -> Self {
-        Self(message.into())
+        Self {
+            message: message.into(),
+        }
+    }
+
+    /// What the model is told.
+    pub fn message(&self) -> &str {
+        &self.message
     }
 }
 
+/// Any error (a failed client request, a failed I/O call) fails the tool with its message.
 impl<E: std::error::Error> From<E> for ToolError {
     fn from(error: E) -> Self {
-        Self(error.to_string())
+        Self::new(error.to_string())
     }
 }
 
@@ -85,12 +93,13 @@ pub trait Tool: Send + Sync + 'static {
     }
 
     /// Runs the tool. `Err` becomes an `isError` result carrying the message.
-    fn call(
-        &self,
-        input: Self::Input,
-        context: ToolContext,
-    ) -> impl Future<Output = ToolResult> + Send;
+    fn call(&self, input: Self::Input, context: Context)
+    -> impl Future<Output = ToolResult> + Send;
 }
+
+/// The input of a tool that takes no arguments (its schema is an empty object).
+#[derive(Debug, Clone, Copy, Default, serde::Deserialize, schemars::JsonSchema)]
+pub struct NoArguments {}
 
 /// A one-line text result, the most common success.
 pub fn text_result(text: impl Into<String>) -> CallToolResult {

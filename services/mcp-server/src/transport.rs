@@ -14,6 +14,7 @@ mod post;
 mod reply;
 mod session;
 mod sse;
+mod watch;
 
 use std::{sync::Arc, time::Duration};
 

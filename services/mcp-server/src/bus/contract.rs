@@ -4,7 +4,7 @@ use std::{sync::Arc, time::Duration};
 
 use futures::StreamExt;
 
-use super::{EventBus, Signal, StreamId, StreamKey, Subscription};
+use super::{EventBus, ServerEvent, Signal, StreamId, StreamKey, Subscription};
 use crate::session::SessionId;
 
 const WAIT: Duration = Duration::from_secs(5);
@@ -40,6 +40,7 @@ pub(crate) async fn suite<B: EventBus>(make: impl Fn(usize) -> B) {
     removing_a_session_ends_its_readers(&make(100)).await;
     streams_and_sessions_are_isolated(&make(100)).await;
     signals_reach_every_listener_of_their_session_only(&make(100)).await;
+    server_events_reach_every_listener(&make(100)).await;
     make(100).check().await.unwrap();
 }
 
@@ -152,4 +153,24 @@ async fn signals_reach_every_listener_of_their_session_only(bus: &impl EventBus)
     bus.publish(&SessionId::generate(), Signal::Closed)
         .await
         .unwrap();
+}
+
+async fn server_events_reach_every_listener(bus: &impl EventBus) {
+    bus.publish_server_event(ServerEvent::ToolsListChanged)
+        .await
+        .unwrap();
+    let mut first = bus.server_events().await.unwrap();
+    let mut second = bus.server_events().await.unwrap();
+    let event = ServerEvent::ResourceUpdated {
+        uri: "test://x".into(),
+    };
+    bus.publish_server_event(event.clone()).await.unwrap();
+    for listener in [&mut first, &mut second] {
+        let received = tokio::time::timeout(WAIT, listener.next()).await.unwrap();
+        assert_eq!(
+            received,
+            Some(event.clone()),
+            "only events published after listening"
+        );
+    }
 }

@@ -9,7 +9,7 @@ use std::fmt;
 use super::Position;
 
 /// One of a session's SSE streams.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum StreamId {
     /// The session's standalone stream (`GET /mcp`).
     Standalone,

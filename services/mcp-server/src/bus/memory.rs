@@ -14,7 +14,9 @@ use futures::{StreamExt, stream::BoxStream};
 use tokio::sync::{broadcast, watch};
 use tokio_stream::wrappers::BroadcastStream;
 
-use super::{BusError, EventBus, LoggedEvent, Position, Signal, StreamKey, Subscription};
+use super::{
+    BusError, EventBus, LoggedEvent, Position, ServerEvent, Signal, StreamKey, Subscription,
+};
 use crate::session::SessionId;
 
 /// Bounds on what the memory bus keeps.
@@ -36,6 +38,7 @@ pub struct MemoryBus {
 struct Shared {
     limits: MemoryBusLimits,
     state: Mutex<State>,
+    server_events: broadcast::Sender<ServerEvent>,
 }
 
 #[derive(Debug, Default)]
@@ -84,6 +87,7 @@ impl MemoryBus {
             shared: Arc::new(Shared {
                 limits,
                 state: Mutex::new(State::default()),
+                server_events: broadcast::Sender::new(1024),
             }),
         }
     }
@@ -222,14 +226,18 @@ impl EventBus for MemoryBus {
                 .or_insert_with(|| broadcast::Sender::new(256))
                 .subscribe()
         };
-        Ok(BroadcastStream::new(receiver)
-            .filter_map(|item| async move {
-                if item.is_err() {
-                    tracing::warn!("a signal listener fell behind; signals were dropped");
-                }
-                item.ok()
-            })
-            .boxed())
+        Ok(lossy(receiver))
+    }
+
+    async fn publish_server_event(&self, event: ServerEvent) -> Result<(), BusError> {
+        // An error only means nobody listens right now.
+        let _ = self.shared.server_events.send(event);
+        Ok(())
+    }
+
+    async fn server_events(&self) -> Result<BoxStream<'static, ServerEvent>, BusError> {
+        let receiver = self.shared.server_events.subscribe();
+        Ok(lossy(receiver))
     }
 
     async fn remove_session(&self, session: &SessionId) -> Result<(), BusError> {
@@ -242,6 +250,19 @@ impl EventBus for MemoryBus {
     async fn check(&self) -> Result<(), BusError> {
         Ok(())
     }
+}
+
+/// A broadcast receiver as a stream; a listener that falls behind loses the oldest items, with
+/// a warning, instead of slowing the senders.
+fn lossy<T: Clone + Send + 'static>(receiver: broadcast::Receiver<T>) -> BoxStream<'static, T> {
+    BroadcastStream::new(receiver)
+        .filter_map(|item| async move {
+            if item.is_err() {
+                tracing::warn!("a bus listener fell behind; some of its messages were dropped");
+            }
+            item.ok()
+        })
+        .boxed()
 }
 
 #[cfg(test)]

@@ -2,6 +2,26 @@
 
 use rmcp::model::RequestId;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::StreamId;
+
+/// A change that concerns every client of the server, not one session.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ServerEvent {
+    /// The list of tools changed.
+    ToolsListChanged,
+    /// The list of resources (or resource templates) changed.
+    ResourcesListChanged,
+    /// The list of prompts changed.
+    PromptsListChanged,
+    /// The content of one resource changed.
+    ResourceUpdated {
+        /// The resource's URI.
+        uri: String,
+    },
+}
 
 /// A control message for everyone serving a session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,5 +39,19 @@ pub enum Signal {
     StandaloneClaimed {
         /// Identifies the stream that claimed it, so it does not close itself.
         claim: u64,
+    },
+    /// The client answered a request the server sent it (sampling, elicitation, roots); the
+    /// request task waiting for it resumes, on whichever replica it runs.
+    ClientResponse {
+        /// The id the server gave its request.
+        request_id: RequestId,
+        /// `Ok(result)` or `Err(error object)`, as the client sent them.
+        outcome: Result<Value, Value>,
+    },
+    /// The HTTP response carrying this stream should end now with a `retry` hint; the client
+    /// reconnects with `Last-Event-ID` and the stream goes on (SSE polling).
+    CloseStream {
+        /// Which of the session's streams.
+        stream: StreamId,
     },
 }

@@ -36,6 +36,8 @@ pub(super) struct RawConfig {
     pub(super) mcp_event_log_capacity: u64,
     #[serde(default = "default_stream_retention_secs")]
     pub(super) mcp_stream_retention_secs: u64,
+    #[serde(default = "default_client_request_timeout_secs")]
+    pub(super) mcp_client_request_timeout_secs: u64,
     pub(super) mcp_instructions: Option<String>,
     #[serde(default = "default_shutdown_grace_secs")]
     pub(super) shutdown_grace_secs: u64,
@@ -63,6 +65,9 @@ fn default_event_log_capacity() -> u64 {
     1024
 }
 fn default_stream_retention_secs() -> u64 {
+    300
+}
+fn default_client_request_timeout_secs() -> u64 {
     300
 }
 fn default_shutdown_grace_secs() -> u64 {

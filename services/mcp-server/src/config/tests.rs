@@ -93,6 +93,10 @@ fn unknown_auth_mode_and_bad_numbers_are_named() {
     );
     let error = config(&[("MCP_FEATURE_PACKS", "nonsense")]).unwrap_err();
     assert!(error.to_string().contains("nonsense"), "{error}");
+    assert!(
+        error.to_string().contains("conformance"),
+        "known packs are listed: {error}"
+    );
     let error = config(&[("MCP_PUBLIC_URL", "ftp://x/mcp")]).unwrap_err();
     assert!(error.to_string().contains("MCP_PUBLIC_URL"), "{error}");
 }
@@ -164,4 +168,10 @@ fn explicit_allow_lists_support_wildcards() {
 
 fn config_error(pairs: &[(&str, &str)]) -> String {
     config(pairs).unwrap_err().to_string()
+}
+
+#[test]
+fn feature_packs_are_named_case_insensitively() {
+    let config = config(&[("MCP_FEATURE_PACKS", " Conformance ,")]).unwrap();
+    assert_eq!(config.feature_packs, vec![FeaturePack::Conformance]);
 }

@@ -1,11 +1,17 @@
-//! What a request handler knows about the request it serves, and how it talks back.
+//! What the protocol layer knows about one in-flight request, and how the request talks back.
 
 use std::sync::Arc;
 
 use rmcp::model::{ProgressToken, RequestId};
 use tokio_util::sync::CancellationToken;
 
-use super::{LogLevel, Outbox, Outgoing, outbox::OutboxClosed};
+use super::{
+    LogLevel, Outbox, Outgoing,
+    client::{ClientRequests, PendingRequests},
+    notify::Notifier,
+    outbox::OutboxClosed,
+    version,
+};
 use crate::{
     auth::Principal,
     bus::{BusError, EventBus, StreamKey},
@@ -26,8 +32,19 @@ pub struct RequestContext {
     /// Cancelled when the client cancels the request or the session ends.
     pub cancellation: CancellationToken,
     outbox: Outbox,
+    client_requests: ClientRequests,
+    notifier: Notifier,
     sessions: Arc<dyn SessionStore>,
     bus: Arc<dyn EventBus>,
+}
+
+/// The parts of a [`RequestContext`] that come from the engine.
+#[derive(Debug, Clone)]
+pub(super) struct Services {
+    pub(super) sessions: Arc<dyn SessionStore>,
+    pub(super) bus: Arc<dyn EventBus>,
+    pub(super) notifier: Notifier,
+    pub(super) client_request_timeout: std::time::Duration,
 }
 
 impl RequestContext {
@@ -37,8 +54,8 @@ impl RequestContext {
         request_id: RequestId,
         progress_token: Option<ProgressToken>,
         outbox: Outbox,
-        sessions: Arc<dyn SessionStore>,
-        bus: Arc<dyn EventBus>,
+        pending: PendingRequests,
+        services: &Services,
     ) -> Self {
         Self {
             session,
@@ -46,9 +63,15 @@ impl RequestContext {
             request_id,
             progress_token,
             cancellation: CancellationToken::new(),
+            client_requests: ClientRequests::new(
+                pending,
+                outbox.clone(),
+                services.client_request_timeout,
+            ),
             outbox,
-            sessions,
-            bus,
+            notifier: services.notifier.clone(),
+            sessions: services.sessions.clone(),
+            bus: services.bus.clone(),
         }
     }
 
@@ -63,6 +86,24 @@ impl RequestContext {
             .append(&StreamKey::standalone(self.session.id.clone()), message)
             .await
             .map(|_| ())
+    }
+
+    /// Asks the transport to end the HTTP response of this request's stream (SSE polling);
+    /// only sessions that can resume POST streams (2025-11-25 on) are asked.
+    pub async fn close_stream(&self) {
+        if version::primes_streams(&self.session.protocol_version) && self.outbox.streams() {
+            let _ = self.outbox.send(Outgoing::CloseStream).await;
+        }
+    }
+
+    /// Sends requests to the client.
+    pub fn client_requests(&self) -> &ClientRequests {
+        &self.client_requests
+    }
+
+    /// Announces changes.
+    pub fn notifier(&self) -> &Notifier {
+        &self.notifier
     }
 
     /// The session's log level now (it may change while the request runs).

@@ -1,31 +1,29 @@
-//! Method dispatch for requests and notifications inside a session, with cancellation.
+//! Running a request inside a session: method routing, cancellation, answers from the client;
+//! and acting on the client's notifications and responses.
 
 use std::pin::pin;
 
-use tracing::Instrument;
-
 use futures::{Stream, StreamExt};
 use rmcp::model::{
-    CallToolRequestParams, CancelledNotificationParam, ErrorCode, ErrorData, ListToolsResult,
-    PaginatedRequestParams, ProgressToken, RequestId, ServerResult,
+    CancelledNotificationParam, ErrorCode, ErrorData, ProgressToken, RequestId, ServerResult,
 };
-use serde::{Deserialize, de::DeserializeOwned};
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+use tracing::Instrument;
 
 use super::{
-    LogLevel, McpServer, Outbox, Outgoing, RequestContext,
+    McpServer, Outbox, Outgoing, PendingRequests, RequestContext,
     jsonrpc::{self, NotificationMessage, RequestMessage, ResponseMessage},
 };
 use crate::{
     auth::Principal,
     bus::Signal,
     session::{SessionRecord, SessionUpdate},
-    tools::{ToolContext, ToolLookup},
 };
 
-/// A notification could not be acted on because a backend is down.
+/// A notification or response could not be acted on because a backend is down.
 #[derive(Debug, thiserror::Error)]
-#[error("the notification could not be processed: {0}")]
+#[error("the message could not be processed: {0}")]
 pub struct NotificationFailed(String);
 
 impl McpServer {
@@ -40,7 +38,7 @@ impl McpServer {
     ) {
         let RequestMessage { id, method, params } = request;
         // Listen before running, so a cancellation sent right after the request is not missed.
-        let signals = match self.bus.signals(&session.id).await {
+        let signals = match self.services.bus.signals(&session.id).await {
             Ok(signals) => signals,
             Err(error) => {
                 tracing::error!(%error, "cannot listen for cancellation");
@@ -51,15 +49,15 @@ impl McpServer {
                 return;
             }
         };
-        let progress_token = progress_token(params.as_ref());
+        let pending = PendingRequests::default();
         let context = RequestContext::new(
             session,
             principal,
             id.clone(),
-            progress_token,
+            progress_token(params.as_ref()),
             outbox.clone(),
-            self.sessions.clone(),
-            self.bus.clone(),
+            pending.clone(),
+            &self.services,
         );
         let span = tracing::info_span!("mcp.request", mcp.method = %method, jsonrpc.id = %id, session.id = %context.session.id);
         let work = self
@@ -67,7 +65,7 @@ impl McpServer {
             .instrument(span);
         let outcome = tokio::select! {
             result = work => Some(result),
-            () = stopped(signals, &id) => None,
+            () = watch_signals(signals, &id, &pending) => None,
         };
         let item = match outcome {
             Some(Ok(result)) => Outgoing::Final(jsonrpc::response(&id, result)),
@@ -91,24 +89,61 @@ impl McpServer {
         method: &str,
         params: Option<Map<String, Value>>,
     ) -> Result<Value, ErrorData> {
+        let capabilities = self.capabilities();
+        let offered = |capability: bool| {
+            if capability {
+                Ok(())
+            } else {
+                Err(method_not_found(method))
+            }
+        };
         let mut result = match method {
             "ping" => ServerResult::empty(()),
             "logging/setLevel" => self.set_level(context, params).await?,
-            "tools/list" => self.list_tools(params)?,
-            "tools/call" => self.call_tool(context, params).await?,
+            "tools/list" => {
+                offered(capabilities.tools.is_some())?;
+                self.list_tools(params)?
+            }
+            "tools/call" => {
+                offered(capabilities.tools.is_some())?;
+                self.call_tool(context, params).await?
+            }
+            "resources/list" => {
+                offered(capabilities.resources.is_some())?;
+                self.list_resources(context, params).await?
+            }
+            "resources/templates/list" => {
+                offered(capabilities.resources.is_some())?;
+                self.list_resource_templates(params)?
+            }
+            "resources/read" => {
+                offered(capabilities.resources.is_some())?;
+                self.read_resource(context, params).await?
+            }
+            "resources/subscribe" | "resources/unsubscribe" => {
+                offered(capabilities.resources.is_some())?;
+                self.change_subscription(context, method == "resources/subscribe", params)
+                    .await?
+            }
+            "prompts/list" => {
+                offered(capabilities.prompts.is_some())?;
+                self.list_prompts(params)?
+            }
+            "prompts/get" => {
+                offered(capabilities.prompts.is_some())?;
+                self.get_prompt(context, params).await?
+            }
+            "completion/complete" => {
+                offered(capabilities.completions.is_some())?;
+                self.complete(context, params).await?
+            }
             "initialize" => {
                 return Err(ErrorData::invalid_request(
                     "initialize must be the only message of a POST without Mcp-Session-Id",
                     None,
                 ));
             }
-            _ => {
-                return Err(ErrorData::new(
-                    ErrorCode::METHOD_NOT_FOUND,
-                    format!("Method not found: {method}"),
-                    None,
-                ));
-            }
+            _ => return Err(method_not_found(method)),
         };
         // Handshake-era peers predate `resultType` and non-object structured output.
         result.strip_result_type_for_legacy_peer();
@@ -119,58 +154,6 @@ impl McpServer {
         })
     }
 
-    async fn set_level(
-        &self,
-        context: &RequestContext,
-        params: Option<Map<String, Value>>,
-    ) -> Result<ServerResult, ErrorData> {
-        #[derive(Deserialize)]
-        struct SetLevel {
-            level: LogLevel,
-        }
-        let SetLevel { level } = typed_params(params)?;
-        let update = SessionUpdate::SetLogLevel(level);
-        match self.sessions.update(&context.session.id, update).await {
-            Ok(_) => Ok(ServerResult::empty(())),
-            Err(error) => {
-                tracing::error!(%error, "cannot store the log level");
-                Err(ErrorData::internal_error("Internal error", None))
-            }
-        }
-    }
-
-    fn list_tools(&self, params: Option<Map<String, Value>>) -> Result<ServerResult, ErrorData> {
-        let params: Option<PaginatedRequestParams> = params
-            .map(|params| typed_params(Some(params)))
-            .transpose()?;
-        // Every tool fits in one page, so no cursor we could have issued exists.
-        if params.and_then(|params| params.cursor).is_some() {
-            return Err(ErrorData::invalid_params("Invalid cursor", None));
-        }
-        Ok(ServerResult::ListToolsResult(
-            ListToolsResult::with_all_items(self.tools.definitions()),
-        ))
-    }
-
-    async fn call_tool(
-        &self,
-        context: &RequestContext,
-        params: Option<Map<String, Value>>,
-    ) -> Result<ServerResult, ErrorData> {
-        let params: CallToolRequestParams = typed_params(params)?;
-        let tool_context = ToolContext::new(context.clone());
-        match self
-            .tools
-            .call(&params.name, params.arguments, tool_context)
-        {
-            ToolLookup::Found(call) => Ok(ServerResult::CallToolResult(call.await)),
-            ToolLookup::Unknown => Err(ErrorData::invalid_params(
-                format!("Unknown tool: {}", params.name),
-                None,
-            )),
-        }
-    }
-
     /// Acts on a notification from the client. Unknown notifications are ignored, as JSON-RPC
     /// requires; only a backend failure is reported.
     pub async fn handle_notification(
@@ -178,12 +161,14 @@ impl McpServer {
         session: &SessionRecord,
         notification: NotificationMessage,
     ) -> Result<(), NotificationFailed> {
+        let failed = |error: &dyn std::fmt::Display| NotificationFailed(error.to_string());
         match notification.method.as_str() {
             "notifications/initialized" => {
-                self.sessions
+                self.services
+                    .sessions
                     .update(&session.id, SessionUpdate::MarkInitialized)
                     .await
-                    .map_err(|error| NotificationFailed(error.to_string()))?;
+                    .map_err(|e| failed(&e))?;
             }
             "notifications/cancelled" => {
                 let Ok(params) = typed_params::<CancelledNotificationParam>(notification.params)
@@ -193,10 +178,11 @@ impl McpServer {
                 };
                 if let Some(request_id) = params.request_id {
                     tracing::debug!(jsonrpc.id = %request_id, reason = ?params.reason, "client cancelled a request");
-                    self.bus
+                    self.services
+                        .bus
                         .publish(&session.id, Signal::Cancel { request_id })
                         .await
-                        .map_err(|error| NotificationFailed(error.to_string()))?;
+                        .map_err(|e| failed(&e))?;
                 }
             }
             other => tracing::debug!(mcp.method = other, "notification ignored"),
@@ -204,24 +190,60 @@ impl McpServer {
         Ok(())
     }
 
-    /// Accepts a client's response to a server-to-client request. This server sends none in
-    /// the session's current feature set, so responses are only logged.
-    pub async fn handle_response(&self, session: &SessionRecord, response: ResponseMessage) {
-        tracing::debug!(session.id = %session.id, jsonrpc.id = ?response.id, "unsolicited response ignored");
+    /// Routes the client's answer to a request the server sent, to whichever replica waits
+    /// for it.
+    pub async fn handle_response(
+        &self,
+        session: &SessionRecord,
+        response: ResponseMessage,
+    ) -> Result<(), NotificationFailed> {
+        let Some(request_id) = response.id else {
+            tracing::warn!(session.id = %session.id, error = ?response.outcome, "the client reported an error about an unreadable server request");
+            return Ok(());
+        };
+        let signal = Signal::ClientResponse {
+            request_id,
+            outcome: response.outcome,
+        };
+        self.services
+            .bus
+            .publish(&session.id, signal)
+            .await
+            .map_err(|error| NotificationFailed(error.to_string()))
     }
 }
 
-/// Resolves when the request must stop: its cancellation or the end of its session.
-async fn stopped(signals: impl Stream<Item = Signal>, id: &RequestId) {
+/// Watches the session's signals on behalf of one request: hands client answers to the
+/// request's pending calls, and resolves when the request must stop (its cancellation, or the
+/// end of the session).
+async fn watch_signals(
+    signals: impl Stream<Item = Signal>,
+    id: &RequestId,
+    pending: &PendingRequests,
+) {
     let mut signals = pin!(signals);
     while let Some(signal) = signals.next().await {
         match signal {
             Signal::Cancel { request_id } if &request_id == id => return,
             Signal::Closed => return,
+            Signal::ClientResponse {
+                request_id,
+                outcome,
+            } => {
+                pending.deliver(&request_id, outcome);
+            }
             _ => {}
         }
     }
     // The signal channel closed: the session was removed.
+}
+
+fn method_not_found(method: &str) -> ErrorData {
+    ErrorData::new(
+        ErrorCode::METHOD_NOT_FOUND,
+        format!("Method not found: {method}"),
+        None,
+    )
 }
 
 /// `_meta.progressToken` of a request's params, if present and well-formed.

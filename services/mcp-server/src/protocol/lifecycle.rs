@@ -5,10 +5,7 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use rmcp::model::{
-    ErrorData, InitializeRequestParams, InitializeResult, JsonObject, ServerCapabilities,
-    ToolsCapability,
-};
+use rmcp::model::{ErrorData, InitializeRequestParams, InitializeResult};
 
 use super::{McpServer, dispatch::typed_params, jsonrpc, version};
 use crate::{
@@ -48,11 +45,12 @@ impl McpServer {
                 log_level: None,
                 initialized: false,
                 standalone_opened: false,
+                subscriptions: Default::default(),
                 created_at: SystemTime::now()
                     .duration_since(UNIX_EPOCH)
                     .map_or(0, |d| d.as_secs()),
             };
-            match self.sessions.create(record.clone()).await {
+            match self.services.sessions.create(record.clone()).await {
                 Ok(()) => break record,
                 // 128 random bits do not collide in practice; retry once to be exact about it.
                 Err(StoreError::Duplicate) if attempts == 0 => attempts += 1,
@@ -87,21 +85,14 @@ impl McpServer {
     /// Ends a session everywhere: deletes the record (later requests get 404), tells every
     /// replica (its requests stop, its streams close) and drops its event logs.
     pub async fn end_session(&self, id: &SessionId) -> Result<(), StoreError> {
-        self.sessions.delete(id).await?;
-        if let Err(error) = self.bus.publish(id, Signal::Closed).await {
+        self.services.sessions.delete(id).await?;
+        if let Err(error) = self.services.bus.publish(id, Signal::Closed).await {
             tracing::error!(%error, session.id = %id, "cannot announce the end of a session");
         }
-        if let Err(error) = self.bus.remove_session(id).await {
+        if let Err(error) = self.services.bus.remove_session(id).await {
             tracing::error!(%error, session.id = %id, "cannot drop a session's event logs");
         }
         tracing::info!(session.id = %id, "session ended");
         Ok(())
-    }
-
-    fn capabilities(&self) -> ServerCapabilities {
-        let mut capabilities = ServerCapabilities::default();
-        capabilities.tools = Some(ToolsCapability::default());
-        capabilities.logging = Some(JsonObject::new());
-        capabilities
     }
 }

@@ -31,6 +31,25 @@ impl LogLevel {
     }
 }
 
+#[expect(
+    deprecated,
+    reason = "logging is part of every protocol version we serve"
+)]
+impl From<LogLevel> for rmcp::model::LoggingLevel {
+    fn from(level: LogLevel) -> Self {
+        match level {
+            LogLevel::Debug => Self::Debug,
+            LogLevel::Info => Self::Info,
+            LogLevel::Notice => Self::Notice,
+            LogLevel::Warning => Self::Warning,
+            LogLevel::Error => Self::Error,
+            LogLevel::Critical => Self::Critical,
+            LogLevel::Alert => Self::Alert,
+            LogLevel::Emergency => Self::Emergency,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,12 +19,16 @@ pub enum Outgoing {
     Final(Arc<str>),
     /// One request ended without a response (it was cancelled).
     Dropped,
+    /// The request asks for its SSE response to end now with a `retry` hint (SSE polling);
+    /// the client resumes the stream with `Last-Event-ID`.
+    CloseStream,
 }
 
 /// The sending side, shared by every request of one POST.
 #[derive(Debug, Clone)]
 pub struct Outbox {
     sender: mpsc::Sender<Outgoing>,
+    streams: bool,
 }
 
 /// The transport stopped listening (the client went away before anything could reach it).
@@ -33,14 +37,25 @@ pub struct Outbox {
 pub struct OutboxClosed;
 
 impl Outbox {
-    /// A new outbox and the receiver the transport reads.
-    pub fn channel() -> (Self, mpsc::Receiver<Outgoing>) {
+    /// A new outbox and the receiver the transport reads. `streams` says whether messages sent
+    /// before the response can reach the client at all (it accepts `text/event-stream`).
+    pub fn channel(streams: bool) -> (Self, mpsc::Receiver<Outgoing>) {
         let (sender, receiver) = mpsc::channel(CAPACITY);
-        (Self { sender }, receiver)
+        (Self { sender, streams }, receiver)
+    }
+
+    /// Whether messages before the response can reach the client.
+    pub fn streams(&self) -> bool {
+        self.streams
     }
 
     /// Queues a message, waiting while the queue is full.
     pub async fn send(&self, item: Outgoing) -> Result<(), OutboxClosed> {
         self.sender.send(item).await.map_err(|_| OutboxClosed)
+    }
+
+    /// Queues a message if there is room right now; drops it otherwise.
+    pub fn try_send(&self, item: Outgoing) {
+        let _ = self.sender.try_send(item);
     }
 }

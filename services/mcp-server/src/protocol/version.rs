@@ -42,6 +42,11 @@ pub fn primes_streams(version: &ProtocolVersion) -> bool {
     version.as_str() >= ProtocolVersion::V_2025_11_25.as_str()
 }
 
+/// Whether elicitation requests carry a `mode` (form or URL), from 2025-11-25 on.
+pub fn has_elicitation_modes(version: &ProtocolVersion) -> bool {
+    version.as_str() >= ProtocolVersion::V_2025_11_25.as_str()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use rmcp::model::{ClientCapabilities, Implementation, ProtocolVersion};
 use super::{SessionId, SessionRecord, SessionStore, SessionUpdate, StoreError};
 use crate::protocol::LogLevel;
 
-fn record() -> SessionRecord {
+pub(crate) fn record() -> SessionRecord {
     SessionRecord {
         id: SessionId::generate(),
         protocol_version: ProtocolVersion::V_2025_06_18,
@@ -17,6 +17,7 @@ fn record() -> SessionRecord {
         log_level: None,
         initialized: false,
         standalone_opened: false,
+        subscriptions: Default::default(),
         created_at: 1_700_000_000,
     }
 }
@@ -29,6 +30,7 @@ pub(crate) async fn suite<S: SessionStore>(make: impl Fn(Duration) -> S) {
     deletes(&make(Duration::from_secs(60))).await;
     expires_when_idle(&make(Duration::from_millis(600))).await;
     store_checks(&make(Duration::from_secs(60))).await;
+    indexes_subscriptions(&make(Duration::from_secs(60))).await;
 }
 
 async fn stores_and_loads(store: &impl SessionStore) {
@@ -117,4 +119,39 @@ async fn expires_when_idle(store: &impl SessionStore) {
 
 async fn store_checks(store: &impl SessionStore) {
     store.check().await.unwrap();
+}
+
+async fn indexes_subscriptions(store: &impl SessionStore) {
+    let (one, two) = (record(), record());
+    store.create(one.clone()).await.unwrap();
+    store.create(two.clone()).await.unwrap();
+    let uri = "test://watched";
+    assert!(store.subscribers(uri).await.unwrap().is_empty());
+    for session in [&one, &two] {
+        assert!(
+            store
+                .update(&session.id, SessionUpdate::Subscribe(uri.into()))
+                .await
+                .unwrap()
+        );
+    }
+    let mut subscribers = store.subscribers(uri).await.unwrap();
+    subscribers.sort();
+    let mut expected = vec![one.id.clone(), two.id.clone()];
+    expected.sort();
+    assert_eq!(subscribers, expected);
+    let loaded = store.load(&one.id).await.unwrap().unwrap();
+    assert!(loaded.subscriptions.contains(uri));
+
+    store
+        .update(&one.id, SessionUpdate::Unsubscribe(uri.into()))
+        .await
+        .unwrap();
+    assert_eq!(store.subscribers(uri).await.unwrap(), vec![two.id.clone()]);
+    store.delete(&two.id).await.unwrap();
+    assert!(
+        store.subscribers(uri).await.unwrap().is_empty(),
+        "deleted sessions leave the index"
+    );
+    assert!(store.subscribers("test://other").await.unwrap().is_empty());
 }

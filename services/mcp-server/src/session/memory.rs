@@ -1,8 +1,8 @@
 //! Sessions kept in this process: the default when no shared store is configured.
 
 use std::{
-    collections::HashMap,
-    sync::Mutex,
+    collections::{HashMap, HashSet},
+    sync::{Mutex, MutexGuard, PoisonError},
     time::{Duration, Instant},
 };
 
@@ -14,7 +14,14 @@ use super::{SessionId, SessionRecord, SessionStore, SessionUpdate, StoreError};
 #[derive(Debug)]
 pub struct MemorySessionStore {
     idle_ttl: Duration,
-    entries: Mutex<HashMap<SessionId, Entry>>,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    entries: HashMap<SessionId, Entry>,
+    /// Resource URI → sessions subscribed to it; kept in step with the records.
+    subscribers: HashMap<String, HashSet<SessionId>>,
 }
 
 #[derive(Debug)]
@@ -23,48 +30,70 @@ struct Entry {
     expires_at: Instant,
 }
 
+impl State {
+    fn remove(&mut self, id: &SessionId) -> Option<Entry> {
+        let entry = self.entries.remove(id)?;
+        for uri in &entry.record.subscriptions {
+            self.unindex(uri, id);
+        }
+        Some(entry)
+    }
+
+    fn unindex(&mut self, uri: &str, id: &SessionId) {
+        if let Some(sessions) = self.subscribers.get_mut(uri) {
+            sessions.remove(id);
+            if sessions.is_empty() {
+                self.subscribers.remove(uri);
+            }
+        }
+    }
+}
+
 impl MemorySessionStore {
     /// A store whose sessions end after `idle_ttl` without use.
     pub fn new(idle_ttl: Duration) -> Self {
         Self {
             idle_ttl,
-            entries: Mutex::new(HashMap::new()),
+            state: Mutex::new(State::default()),
         }
     }
 
     /// Removes expired sessions and returns their ids, so their streams can be released too.
     pub fn purge_expired(&self) -> Vec<SessionId> {
         let now = Instant::now();
-        let mut entries = self.lock();
-        let expired: Vec<SessionId> = entries
+        let mut state = self.lock();
+        let expired: Vec<SessionId> = state
+            .entries
             .iter()
             .filter(|(_, entry)| entry.expires_at <= now)
             .map(|(id, _)| id.clone())
             .collect();
         for id in &expired {
-            entries.remove(id);
+            state.remove(id);
         }
         expired
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SessionId, Entry>> {
-        // A panic while holding this lock cannot leave an entry half-written, so keep serving.
-        self.entries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Every critical section leaves the maps consistent, so a poisoned lock is still usable.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Runs `f` on the live entry for `id`, restarting its idle timer.
-    fn with_live<T>(&self, id: &SessionId, f: impl FnOnce(&mut Entry) -> T) -> Option<T> {
+    fn with_live<T>(
+        &self,
+        id: &SessionId,
+        f: impl FnOnce(&mut State, &SessionId) -> T,
+    ) -> Option<T> {
         let now = Instant::now();
-        let mut entries = self.lock();
-        match entries.get_mut(id) {
+        let mut state = self.lock();
+        match state.entries.get_mut(id) {
             Some(entry) if entry.expires_at > now => {
                 entry.expires_at = now + self.idle_ttl;
-                Some(f(entry))
+                Some(f(&mut state, id))
             }
             Some(_) => {
-                entries.remove(id);
+                state.remove(id);
                 None
             }
             None => None,
@@ -75,27 +104,65 @@ impl MemorySessionStore {
 #[async_trait]
 impl SessionStore for MemorySessionStore {
     async fn create(&self, record: SessionRecord) -> Result<(), StoreError> {
-        let mut entries = self.lock();
-        if entries.contains_key(&record.id) {
+        let mut state = self.lock();
+        if state.entries.contains_key(&record.id) {
             return Err(StoreError::Duplicate);
         }
+        for uri in &record.subscriptions {
+            state
+                .subscribers
+                .entry(uri.clone())
+                .or_default()
+                .insert(record.id.clone());
+        }
         let expires_at = Instant::now() + self.idle_ttl;
-        entries.insert(record.id.clone(), Entry { record, expires_at });
+        state
+            .entries
+            .insert(record.id.clone(), Entry { record, expires_at });
         Ok(())
     }
 
     async fn load(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
-        Ok(self.with_live(id, |entry| entry.record.clone()))
+        Ok(self.with_live(id, |state, id| state.entries[id].record.clone()))
     }
 
     async fn touch(&self, id: &SessionId) -> Result<bool, StoreError> {
-        Ok(self.with_live(id, |_| ()).is_some())
+        Ok(self.with_live(id, |_, _| ()).is_some())
     }
 
     async fn update(&self, id: &SessionId, update: SessionUpdate) -> Result<bool, StoreError> {
-        Ok(self
-            .with_live(id, |entry| entry.record.apply(&update))
-            .is_some())
+        let applied = self.with_live(id, |state, id| {
+            match &update {
+                SessionUpdate::Subscribe(uri) => {
+                    state
+                        .subscribers
+                        .entry(uri.clone())
+                        .or_default()
+                        .insert(id.clone());
+                }
+                SessionUpdate::Unsubscribe(uri) => state.unindex(uri, id),
+                _ => {}
+            }
+            if let Some(entry) = state.entries.get_mut(id) {
+                entry.record.apply(&update);
+            }
+        });
+        Ok(applied.is_some())
+    }
+
+    async fn subscribers(&self, uri: &str) -> Result<Vec<SessionId>, StoreError> {
+        let now = Instant::now();
+        let state = self.lock();
+        let live = |id: &&SessionId| {
+            state
+                .entries
+                .get(*id)
+                .is_some_and(|entry| entry.expires_at > now)
+        };
+        Ok(state
+            .subscribers
+            .get(uri)
+            .map_or_else(Vec::new, |ids| ids.iter().filter(live).cloned().collect()))
     }
 
     async fn delete(&self, id: &SessionId) -> Result<bool, StoreError> {
@@ -119,21 +186,19 @@ mod tests {
     #[tokio::test]
     async fn purge_reports_expired_sessions_once() {
         let store = MemorySessionStore::new(Duration::from_millis(50));
-        let record = crate::session::SessionRecord {
-            id: SessionId::generate(),
-            protocol_version: rmcp::model::ProtocolVersion::V_2025_03_26,
-            owner: String::new(),
-            client_info: rmcp::model::Implementation::new("t", "1"),
-            client_capabilities: Default::default(),
-            log_level: None,
-            initialized: false,
-            standalone_opened: false,
-            created_at: 0,
-        };
+        let record = crate::session::contract::record();
         store.create(record.clone()).await.unwrap();
+        store
+            .update(&record.id, SessionUpdate::Subscribe("test://a".into()))
+            .await
+            .unwrap();
         assert!(store.purge_expired().is_empty());
         tokio::time::sleep(Duration::from_millis(80)).await;
         assert_eq!(store.purge_expired(), vec![record.id]);
         assert!(store.purge_expired().is_empty());
+        assert!(
+            store.lock().subscribers.is_empty(),
+            "the index forgets purged sessions"
+        );
     }
 }

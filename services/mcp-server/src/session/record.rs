@@ -1,5 +1,7 @@
 //! What a session remembers between requests.
 
+use std::collections::BTreeSet;
+
 use rmcp::model::{ClientCapabilities, Implementation, ProtocolVersion};
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +30,9 @@ pub struct SessionRecord {
     /// live and resume with `Last-Event-ID`.
     #[serde(default)]
     pub standalone_opened: bool,
+    /// Resource URIs the client subscribed to (`resources/subscribe`).
+    #[serde(default)]
+    pub subscriptions: BTreeSet<String>,
     /// Creation time, seconds since the Unix epoch.
     pub created_at: u64,
 }
@@ -41,6 +46,10 @@ pub enum SessionUpdate {
     MarkInitialized,
     /// The first standalone stream opened.
     MarkStandaloneOpened,
+    /// `resources/subscribe`.
+    Subscribe(String),
+    /// `resources/unsubscribe`.
+    Unsubscribe(String),
 }
 
 impl SessionRecord {
@@ -50,6 +59,12 @@ impl SessionRecord {
             SessionUpdate::SetLogLevel(level) => self.log_level = Some(*level),
             SessionUpdate::MarkInitialized => self.initialized = true,
             SessionUpdate::MarkStandaloneOpened => self.standalone_opened = true,
+            SessionUpdate::Subscribe(uri) => {
+                self.subscriptions.insert(uri.clone());
+            }
+            SessionUpdate::Unsubscribe(uri) => {
+                self.subscriptions.remove(uri);
+            }
         }
     }
 }

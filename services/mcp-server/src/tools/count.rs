@@ -7,7 +7,7 @@ use rmcp::model::ToolAnnotations;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{Tool, ToolContext, ToolResult, text_result};
+use super::{Context, Tool, ToolResult, text_result};
 use crate::protocol::LogLevel;
 
 /// The `count` tool.
@@ -41,7 +41,7 @@ impl Tool for Count {
         )
     }
 
-    async fn call(&self, input: CountInput, context: ToolContext) -> ToolResult {
+    async fn call(&self, input: CountInput, context: Context) -> ToolResult {
         // JSON numbers always fit an f64 (large integers lose precision, as in JavaScript).
         let number = input.number.as_f64().unwrap_or(f64::MAX);
         // Counts 1, 2, ... while i <= number, as the original did (2.5 counts to 2, 0 not at all).

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{Tool, ToolContext, ToolResult, text_result};
+use super::{Context, Tool, ToolResult, text_result};
 
 /// The `greet` tool.
 #[derive(Debug, Clone, Copy, Default)]
@@ -34,7 +34,7 @@ impl Tool for Greet {
         Some("Greeting Tool".to_owned())
     }
 
-    async fn call(&self, input: GreetInput, _context: ToolContext) -> ToolResult {
+    async fn call(&self, input: GreetInput, _context: Context) -> ToolResult {
         Ok(text_result(format!("Hello, {}!", input.name)))
     }
 }

@@ -6,7 +6,8 @@ use futures::{FutureExt, future::BoxFuture};
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool as ToolDefinition};
 use serde_json::Value;
 
-use super::{Tool, ToolContext, packs::FeaturePack};
+use super::{Context, Tool};
+use crate::features::DuplicateName;
 
 /// Tools by name, in registration order.
 #[derive(Default)]
@@ -19,11 +20,6 @@ struct Entry {
     definition: ToolDefinition,
     handler: Arc<dyn ErasedTool>,
 }
-
-/// Two tools with one name.
-#[derive(Debug, thiserror::Error)]
-#[error("a tool named {0:?} is already registered")]
-pub struct DuplicateTool(pub String);
 
 /// What `tools/call` found under a name.
 pub enum ToolLookup {
@@ -43,18 +39,8 @@ impl fmt::Debug for ToolLookup {
 }
 
 impl ToolRegistry {
-    /// The tools every server has (`greet`, `count`) plus those of the chosen feature packs.
-    pub fn with_defaults(packs: &[FeaturePack]) -> Result<Self, DuplicateTool> {
-        let mut registry = Self::default();
-        registry.register(super::Greet)?.register(super::Count)?;
-        for pack in packs {
-            pack.install(&mut registry)?;
-        }
-        Ok(registry)
-    }
-
     /// Adds a tool.
-    pub fn register<T: Tool>(&mut self, tool: T) -> Result<&mut Self, DuplicateTool> {
+    pub fn register<T: Tool>(&mut self, tool: T) -> Result<&mut Self, DuplicateName> {
         let mut definition = ToolDefinition::new_with_raw(
             tool.name(),
             Some(tool.description()),
@@ -66,7 +52,7 @@ impl ToolRegistry {
         definition.output_schema = tool.output_schema().map(Arc::new);
         let name = definition.name.to_string();
         if self.by_name.contains_key(&name) {
-            return Err(DuplicateTool(name));
+            return Err(DuplicateName { kind: "tool", name });
         }
         self.by_name.insert(name, self.entries.len());
         self.entries.push(Entry {
@@ -74,6 +60,11 @@ impl ToolRegistry {
             handler: Arc::new(Erased(Arc::new(tool))),
         });
         Ok(self)
+    }
+
+    /// Whether no tool is registered.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 
     /// Every tool's definition, in registration order.
@@ -85,12 +76,7 @@ impl ToolRegistry {
     }
 
     /// Prepares a call of the tool `name` with `arguments`.
-    pub fn call(
-        &self,
-        name: &str,
-        arguments: Option<JsonObject>,
-        context: ToolContext,
-    ) -> ToolLookup {
+    pub fn call(&self, name: &str, arguments: Option<JsonObject>, context: Context) -> ToolLookup {
         match self.by_name.get(name) {
             Some(&index) => ToolLookup::Found(self.entries[index].handler.call(arguments, context)),
             None => ToolLookup::Unknown,
@@ -111,7 +97,7 @@ trait ErasedTool: Send + Sync {
     fn call(
         &self,
         arguments: Option<JsonObject>,
-        context: ToolContext,
+        context: Context,
     ) -> BoxFuture<'static, CallToolResult>;
 }
 
@@ -121,7 +107,7 @@ impl<T: Tool> ErasedTool for Erased<T> {
     fn call(
         &self,
         arguments: Option<JsonObject>,
-        context: ToolContext,
+        context: Context,
     ) -> BoxFuture<'static, CallToolResult> {
         let tool = Arc::clone(&self.0);
         async move {
@@ -137,7 +123,7 @@ impl<T: Tool> ErasedTool for Erased<T> {
             };
             match tool.call(input, context).await {
                 Ok(result) => result,
-                Err(error) => CallToolResult::error(vec![ContentBlock::text(error.0)]),
+                Err(error) => CallToolResult::error(vec![ContentBlock::text(error.message())]),
             }
         }
         .boxed()

@@ -1,26 +1,25 @@
 //! `GET /mcp`: the session's standalone SSE stream, or the resumption of any of its streams.
 //!
 //! Without `Last-Event-ID` the stream starts live, except the session's first one, which
-//! replays what the session logged before it opened. With `Last-Event-ID`, the named stream's log is replayed
-//! after that event and then followed live: the standalone stream continues; a POST's stream
-//! ends once its requests have answered. One standalone stream per session: a new one replaces
+//! replays what the session logged before it opened. With `Last-Event-ID`, the named stream's
+//! log is replayed after that event and then followed live: the standalone stream continues; a
+//! POST's stream ends once its requests have answered. One standalone stream per session: a new one replaces
 //! the previous one (which may belong to a connection the client already lost), and the event
 //! log makes the switch lossless.
 
 use std::sync::Arc;
 
 use axum::{Extension, extract::State, http::HeaderMap, response::Response};
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 
 use super::{
     AppState, TransportError,
     headers::{self, Accepts},
-    session,
-    sse::{self, StopReason},
+    session, sse, watch,
 };
 use crate::{
     auth::Principal,
-    bus::{Signal, StreamId, StreamKey, Subscription},
+    bus::{StreamId, StreamKey, Subscription},
     protocol::version,
     session::{SessionRecord, SessionUpdate},
 };
@@ -86,9 +85,9 @@ pub(super) async fn get(
     };
 
     let stop = if key.stream == StreamId::Standalone {
-        Some(standalone_stop(&state, &session).await?)
+        watch::standalone_stream(&state, &session).await?
     } else {
-        None
+        watch::request_stream(&state, &session, key.stream).await?
     };
     tracing::debug!(session.id = %session.id, stream = %key.stream, after = subscription.after, "stream opened");
     let options = sse::StreamOptions {
@@ -96,7 +95,7 @@ pub(super) async fn get(
         retry: state.settings.sse_retry,
         keepalive: state.settings.sse_keepalive,
         sessions: Arc::clone(state.server.sessions()),
-        stop,
+        stop: Some(stop),
     };
     Ok(sse::response(key, subscription, options))
 }
@@ -115,39 +114,4 @@ async fn mark_standalone_opened(
             tracing::error!(%error, "cannot update a session");
             TransportError::Unavailable
         })
-}
-
-/// Claims the session's standalone stream and resolves when this stream must end: at
-/// shutdown, when the session ends, or when a newer standalone stream claims the session.
-async fn standalone_stop(
-    state: &AppState,
-    session: &SessionRecord,
-) -> Result<futures::future::BoxFuture<'static, StopReason>, TransportError> {
-    let bus = state.server.bus();
-    let unavailable = |error: crate::bus::BusError| {
-        tracing::error!(%error, "cannot claim the standalone stream");
-        TransportError::Unavailable
-    };
-    let mut signals = bus.signals(&session.id).await.map_err(unavailable)?;
-    let claim: u64 = rand::random();
-    bus.publish(&session.id, Signal::StandaloneClaimed { claim })
-        .await
-        .map_err(unavailable)?;
-    let shutdown = state.shutdown.clone();
-    Ok(async move {
-        let replaced = async {
-            while let Some(signal) = signals.next().await {
-                match signal {
-                    Signal::Closed => return,
-                    Signal::StandaloneClaimed { claim: other } if other != claim => return,
-                    _ => {}
-                }
-            }
-        };
-        tokio::select! {
-            () = shutdown.cancelled() => StopReason::Shutdown,
-            () = replaced => StopReason::Replaced,
-        }
-    }
-    .boxed())
 }

@@ -106,7 +106,14 @@ pub(super) async fn post(
                     })?;
             }
             Ok(Message::Response(response)) => {
-                state.server.handle_response(&session, response).await
+                state
+                    .server
+                    .handle_response(&session, response)
+                    .await
+                    .map_err(|error| {
+                        tracing::error!(%error, "cannot pass on a client response");
+                        TransportError::Unavailable
+                    })?;
             }
             Err(invalid) => {
                 answered.push(jsonrpc::error_response(invalid.id.as_ref(), &invalid.error))
@@ -129,7 +136,8 @@ pub(super) async fn post(
             "Accept must include application/json or text/event-stream",
         ));
     }
-    let pending = Pending::ready(answered, batch).start(&state, &session, &principal, requests);
+    let pending =
+        Pending::ready(answered, batch, accepts).start(&state, &session, &principal, requests);
     reply::respond(&state, &session, accepts, pending, false).await
 }
 
@@ -147,7 +155,7 @@ async fn initialize(
     }
     match state.server.initialize(request, principal).await {
         Ok(initialized) => {
-            let pending = Pending::ready(vec![initialized.response], false);
+            let pending = Pending::ready(vec![initialized.response], false, accepts);
             reply::respond(state, &initialized.session, accepts, pending, true).await
         }
         Err(error) => Ok(json_body(

@@ -20,10 +20,10 @@ use rmcp::model::ErrorData;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::{AppState, TransportError, error::json_body, headers::Accepts, sse};
+use super::{AppState, TransportError, error::json_body, headers::Accepts, sse, watch};
 use crate::{
     auth::Principal,
-    bus::{EventBus, StreamId, StreamKey},
+    bus::{EventBus, Signal, StreamId, StreamKey},
     protocol::{
         Outbox, Outgoing,
         jsonrpc::{self, RequestMessage},
@@ -35,14 +35,16 @@ use crate::{
 /// The messages a POST has produced so far, and how many requests are still running.
 #[derive(Debug)]
 pub(super) struct Pending {
-    /// Messages in arrival order (responses and other messages alike).
-    arrived: Vec<Arc<str>>,
+    /// What the requests produced so far, in arrival order.
+    arrived: Vec<Outgoing>,
     /// Responses among `arrived`.
     responses: usize,
     /// Requests that have not yet answered (or been cancelled).
     running: usize,
     /// Whether the body was a batch (its JSON answer is an array).
     batch: bool,
+    /// Whether the client accepts SSE, so messages before the responses can reach it.
+    streams: bool,
     receiver: Option<mpsc::Receiver<Outgoing>>,
     /// Cancels the requests if this POST is abandoned before it switched to SSE.
     abandon: Option<tokio_util::sync::DropGuard>,
@@ -50,13 +52,14 @@ pub(super) struct Pending {
 
 impl Pending {
     /// Messages that are already final (an `initialize` response, invalid batch entries).
-    pub(super) fn ready(arrived: Vec<Arc<str>>, batch: bool) -> Self {
-        let responses = arrived.len();
+    pub(super) fn ready(answers: Vec<Arc<str>>, batch: bool, accepts: Accepts) -> Self {
+        let responses = answers.len();
         Self {
-            arrived,
+            arrived: answers.into_iter().map(Outgoing::Final).collect(),
             responses,
             running: 0,
             batch,
+            streams: accepts.sse,
             receiver: None,
             abandon: None,
         }
@@ -70,7 +73,7 @@ impl Pending {
         principal: &Principal,
         requests: Vec<RequestMessage>,
     ) -> Self {
-        let (outbox, receiver) = Outbox::channel();
+        let (outbox, receiver) = Outbox::channel(self.streams);
         let abandon = CancellationToken::new();
         self.running = requests.len();
         for request in requests {
@@ -105,14 +108,14 @@ impl Pending {
 
     fn record(&mut self, item: Outgoing) {
         match item {
-            Outgoing::Message(message) => self.arrived.push(message),
-            Outgoing::Final(message) => {
-                self.arrived.push(message);
+            Outgoing::Final(_) => {
                 self.responses += 1;
                 self.running -= 1;
             }
             Outgoing::Dropped => self.running -= 1,
+            Outgoing::Message(_) | Outgoing::CloseStream => {}
         }
+        self.arrived.push(item);
     }
 }
 
@@ -140,12 +143,12 @@ pub(super) async fn respond(
             };
             tokio::select! {
                 item = receiver.recv() => match item {
-                    Some(item @ Outgoing::Message(_)) if accepts.sse => {
+                    Some(item @ (Outgoing::Message(_) | Outgoing::CloseStream)) if accepts.sse => {
                         pending.record(item);
                         break;
                     }
                     // A client that only takes JSON cannot receive messages before the response.
-                    Some(Outgoing::Message(_)) => {}
+                    Some(Outgoing::Message(_) | Outgoing::CloseStream) => {}
                     Some(item) => pending.record(item),
                     None => pending.running = 0,
                 },
@@ -162,18 +165,18 @@ pub(super) async fn respond(
 
 /// Everything answered: JSON (an array for batches), or 202 if every request was cancelled.
 fn json_answer(pending: &Pending) -> Response {
-    if pending.responses == 0 {
-        return StatusCode::ACCEPTED.into_response();
-    }
-    let body = if pending.batch {
-        format!("[{}]", pending.arrived.join(","))
-    } else {
-        // Without SSE only responses were kept, and a single request has exactly one.
-        pending
-            .arrived
-            .last()
-            .map(|message| message.to_string())
-            .unwrap_or_default()
+    let answers: Vec<&str> = pending
+        .arrived
+        .iter()
+        .filter_map(|item| match item {
+            Outgoing::Final(message) => Some(&**message),
+            _ => None,
+        })
+        .collect();
+    let body = match (pending.batch, answers.as_slice()) {
+        (_, []) => return StatusCode::ACCEPTED.into_response(),
+        (true, answers) => format!("[{}]", answers.join(",")),
+        (false, [answer, ..]) => (*answer).to_owned(),
     };
     json_body(StatusCode::OK, body)
 }
@@ -193,6 +196,8 @@ async fn stream_answer(
         tracing::error!(%error, "cannot open a response stream");
         TransportError::Unavailable
     })?;
+    // Watch for a close request before anything can publish one.
+    let stop = watch::request_stream(state, session, key.stream).await?;
     // From here on the requests run to completion even if this client disconnects.
     if let Some(guard) = pending.abandon.take() {
         guard.disarm();
@@ -203,30 +208,25 @@ async fn stream_answer(
         retry: state.settings.sse_retry,
         keepalive: state.settings.sse_keepalive,
         sessions: Arc::clone(state.server.sessions()),
-        stop: None,
+        stop: Some(stop),
     };
     Ok(sse::response(key, subscription, options))
 }
 
-/// Appends a POST's messages to its stream's log until every request has answered.
+/// Logs a POST's messages on its stream until every request has answered.
 async fn pump(bus: Arc<dyn EventBus>, key: StreamKey, mut pending: Pending) {
-    let arrived = std::mem::take(&mut pending.arrived);
-    for message in arrived {
-        append(&*bus, &key, message).await;
+    for item in std::mem::take(&mut pending.arrived) {
+        forward(&*bus, &key, item).await;
     }
     if let Some(mut receiver) = pending.receiver.take() {
         while pending.running > 0 {
             let Some(item) = receiver.recv().await else {
                 break;
             };
-            match item {
-                Outgoing::Message(message) => append(&*bus, &key, message).await,
-                Outgoing::Final(message) => {
-                    append(&*bus, &key, message).await;
-                    pending.running -= 1;
-                }
-                Outgoing::Dropped => pending.running -= 1,
+            if matches!(item, Outgoing::Final(_) | Outgoing::Dropped) {
+                pending.running -= 1;
             }
+            forward(&*bus, &key, item).await;
         }
     }
     if let Err(error) = bus.finish(&key).await {
@@ -234,9 +234,20 @@ async fn pump(bus: Arc<dyn EventBus>, key: StreamKey, mut pending: Pending) {
     }
 }
 
-async fn append(bus: &dyn EventBus, key: &StreamKey, message: Arc<str>) {
-    if let Err(error) = bus.append(key, message).await {
-        tracing::error!(%error, "a message could not be logged and is lost");
+/// Puts one item on the stream: messages into the log, a close request to the readers.
+async fn forward(bus: &dyn EventBus, key: &StreamKey, item: Outgoing) {
+    let outcome = match item {
+        Outgoing::Message(message) | Outgoing::Final(message) => {
+            bus.append(key, message).await.map(|_| ())
+        }
+        Outgoing::CloseStream => {
+            bus.publish(&key.session, Signal::CloseStream { stream: key.stream })
+                .await
+        }
+        Outgoing::Dropped => Ok(()),
+    };
+    if let Err(error) = outcome {
+        tracing::error!(%error, "a message could not be passed on and is lost");
     }
 }
 

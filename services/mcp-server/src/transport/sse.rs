@@ -25,8 +25,9 @@ use crate::{
 /// Why a stream was told to stop before its log ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum StopReason {
-    /// The server is shutting down: the client should reconnect (elsewhere) and resume.
-    Shutdown,
+    /// The client should reconnect and resume (server shutting down, or SSE polling): the
+    /// response ends with a `retry` hint.
+    Reconnect,
     /// The stream is no longer wanted (its session ended, or a newer stream replaced it).
     Replaced,
 }
@@ -145,7 +146,7 @@ impl State {
             Step::Stop(reason) => {
                 self.done = true;
                 match reason {
-                    StopReason::Shutdown => Some((retry_hint(self.retry), self)),
+                    StopReason::Reconnect => Some((retry_hint(self.retry), self)),
                     StopReason::Replaced => None,
                 }
             }

@@ -15,10 +15,10 @@ use crate::{
     auth::{Authenticator, Principal},
     bus::{MemoryBus, MemoryBusLimits},
     config::Config,
+    features::Features,
     health,
-    protocol::McpServer,
+    protocol::{EngineSettings, McpServer},
     session::{MemorySessionStore, SessionId, SessionRecord},
-    tools::ToolRegistry,
 };
 
 fn state(shutdown: CancellationToken) -> AppState {
@@ -27,9 +27,13 @@ fn state(shutdown: CancellationToken) -> AppState {
         events_per_stream: 16,
         finished_retention: Duration::from_secs(60),
     });
+    let settings = EngineSettings {
+        instructions: None,
+        client_request_timeout: Duration::from_secs(5),
+    };
     let server = McpServer::new(
-        ToolRegistry::with_defaults(&[]).unwrap(),
-        None,
+        Features::with_defaults(&[]).unwrap(),
+        settings,
         Arc::new(MemorySessionStore::new(Duration::from_secs(60))),
         Arc::new(bus),
     );
@@ -57,6 +61,7 @@ async fn another_principals_session_is_not_found() {
         log_level: None,
         initialized: true,
         standalone_opened: false,
+        subscriptions: Default::default(),
         created_at: 0,
     };
     state

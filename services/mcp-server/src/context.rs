@@ -1,0 +1,228 @@
+//! [`Context`]: what a tool, prompt or resource handler can do while it serves a request.
+//!
+//! Report progress and log, ask the client for input (elicitation), for an LLM completion
+//! (sampling) or for its roots, notice cancellation, and announce changes to resources and
+//! lists. Every call is era-aware: the protocol layer decides how it reaches the client.
+
+use std::sync::Arc;
+
+use rmcp::model::{
+    ClientCapabilities, ElicitResult, ElicitationSchema, ProgressNotificationParam, ProtocolVersion,
+};
+#[expect(
+    deprecated,
+    reason = "sampling, roots and logging are part of every version we serve"
+)]
+use rmcp::model::{
+    CreateMessageRequestParams, CreateMessageResult, ListRootsResult,
+    LoggingMessageNotificationParam,
+};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    auth::Principal,
+    protocol::{ClientRequestError, ListKind, LogLevel, RequestContext, jsonrpc, version},
+    session::SessionId,
+};
+
+/// Handed to every handler call. Notifications are best effort: a client that went away does
+/// not fail the handler.
+#[derive(Debug, Clone)]
+pub struct Context {
+    request: RequestContext,
+}
+
+impl Context {
+    pub(crate) fn new(request: RequestContext) -> Self {
+        Self { request }
+    }
+
+    /// Reports progress on the request's own stream, if the client asked for progress
+    /// (`_meta.progressToken`); otherwise does nothing. `progress` must grow with each call.
+    pub async fn progress(&self, progress: f64, total: Option<f64>, message: Option<String>) {
+        let Some(token) = self.request.progress_token.clone() else {
+            return;
+        };
+        let mut params = ProgressNotificationParam::new(token, progress);
+        params.total = total;
+        params.message = message;
+        let message = jsonrpc::notification("notifications/progress", to_value(&params));
+        if self.request.send_on_request_stream(message).await.is_err() {
+            tracing::debug!("progress not delivered: the request's stream is gone");
+        }
+    }
+
+    /// Sends a log message on the request's own stream, if the session's level lets it through.
+    pub async fn log(&self, level: LogLevel, data: impl Into<Value>) {
+        if let Some(message) = self.log_message(level, data.into()).await
+            && self.request.send_on_request_stream(message).await.is_err()
+        {
+            tracing::debug!("log message not delivered: the request's stream is gone");
+        }
+    }
+
+    /// Sends a log message on the session's standalone stream (`GET /mcp`), if the session's
+    /// level lets it through. Use this for messages not tied to this request's answer.
+    pub async fn log_to_session(&self, level: LogLevel, data: impl Into<Value>) {
+        if let Some(message) = self.log_message(level, data.into()).await
+            && let Err(error) = self.request.send_on_session_stream(message).await
+        {
+            tracing::warn!(%error, "log message not delivered to the session stream");
+        }
+    }
+
+    async fn log_message(&self, level: LogLevel, data: Value) -> Option<Arc<str>> {
+        if !level.passes(self.request.log_level().await) {
+            return None;
+        }
+        #[expect(
+            deprecated,
+            reason = "logging is part of every protocol version we serve"
+        )]
+        let params = LoggingMessageNotificationParam::new(level.into(), data);
+        Some(jsonrpc::notification(
+            "notifications/message",
+            to_value(&params),
+        ))
+    }
+
+    /// Asks the user, through the client, to fill in a form (elicitation in form mode).
+    pub async fn elicit(
+        &self,
+        message: impl Into<String>,
+        schema: ElicitationSchema,
+    ) -> Result<ElicitResult, ClientRequestError> {
+        let elicitation = self.client_capabilities().elicitation.as_ref();
+        // An empty `elicitation: {}` declares form mode, as before modes existed.
+        let supports_form = elicitation.is_some_and(|e| e.form.is_some() || e.url.is_none());
+        if !supports_form {
+            return Err(ClientRequestError::CapabilityMissing(
+                "elicitation (form mode)",
+            ));
+        }
+        let mut params = json!({ "message": message.into(), "requestedSchema": schema });
+        // `mode` exists from 2025-11-25 on; older clients know only forms and no `mode`.
+        if version::has_elicitation_modes(self.protocol_version()) {
+            params["mode"] = json!("form");
+        }
+        self.ask("elicitation/create", params).await
+    }
+
+    /// Asks the user, through the client, to visit `url` (elicitation in URL mode), for
+    /// interactions that must not pass through the client (credentials, payments).
+    pub async fn elicit_url(
+        &self,
+        message: impl Into<String>,
+        url: impl Into<String>,
+        elicitation_id: impl Into<String>,
+    ) -> Result<ElicitResult, ClientRequestError> {
+        let supports_url = self
+            .client_capabilities()
+            .elicitation
+            .as_ref()
+            .is_some_and(|e| e.url.is_some());
+        if !supports_url {
+            return Err(ClientRequestError::CapabilityMissing(
+                "elicitation (URL mode)",
+            ));
+        }
+        let params = json!({
+            "mode": "url",
+            "message": message.into(),
+            "url": url.into(),
+            "elicitationId": elicitation_id.into(),
+        });
+        self.ask("elicitation/create", params).await
+    }
+
+    /// Asks the client's LLM for a completion (sampling).
+    #[expect(
+        deprecated,
+        reason = "sampling is part of every protocol version we serve"
+    )]
+    pub async fn create_message(
+        &self,
+        params: CreateMessageRequestParams,
+    ) -> Result<CreateMessageResult, ClientRequestError> {
+        if self.client_capabilities().sampling.is_none() {
+            return Err(ClientRequestError::CapabilityMissing("sampling"));
+        }
+        self.ask("sampling/createMessage", to_value(&params)).await
+    }
+
+    /// Asks the client for its roots (the directories or URIs it lets the server work in).
+    #[expect(
+        deprecated,
+        reason = "roots are part of every protocol version we serve"
+    )]
+    pub async fn list_roots(&self) -> Result<ListRootsResult, ClientRequestError> {
+        if self.client_capabilities().roots.is_none() {
+            return Err(ClientRequestError::CapabilityMissing("roots"));
+        }
+        self.ask("roots/list", json!({})).await
+    }
+
+    async fn ask<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: Value,
+    ) -> Result<T, ClientRequestError> {
+        let result = self.request.client_requests().send(method, params).await?;
+        serde_json::from_value(result)
+            .map_err(|error| ClientRequestError::Malformed(error.to_string()))
+    }
+
+    /// Ends the HTTP response that carries this request's stream, with a `retry` hint; the
+    /// client reconnects with `Last-Event-ID` and receives the rest (SSE polling, for
+    /// 2025-11-25 sessions; a no-op for older ones, which cannot resume a POST's stream).
+    pub async fn close_stream(&self) {
+        self.request.close_stream().await;
+    }
+
+    /// Tells the clients subscribed to `uri` that the resource changed.
+    pub async fn notify_resource_updated(&self, uri: &str) {
+        if let Err(error) = self.request.notifier().resource_updated(uri).await {
+            tracing::warn!(%error, uri, "resource change not announced");
+        }
+    }
+
+    /// Tells the connected clients that a list (tools, resources, prompts) changed.
+    pub async fn notify_list_changed(&self, kind: ListKind) {
+        if let Err(error) = self.request.notifier().list_changed(kind).await {
+            tracing::warn!(%error, ?kind, "list change not announced");
+        }
+    }
+
+    /// Cancelled when the client cancels the call or the session ends. The call's future is
+    /// dropped at that point anyway; the token lets work spawned elsewhere stop too.
+    pub fn cancellation(&self) -> &CancellationToken {
+        &self.request.cancellation
+    }
+
+    /// The session the call belongs to.
+    pub fn session_id(&self) -> &SessionId {
+        &self.request.session.id
+    }
+
+    /// The protocol version of the session.
+    pub fn protocol_version(&self) -> &ProtocolVersion {
+        &self.request.session.protocol_version
+    }
+
+    /// Who called.
+    pub fn principal(&self) -> &Principal {
+        &self.request.principal
+    }
+
+    /// What the client declared it supports.
+    pub fn client_capabilities(&self) -> &ClientCapabilities {
+        &self.request.session.client_capabilities
+    }
+}
+
+fn to_value<T: serde::Serialize>(params: &T) -> Value {
+    // These parameter types serialize infallibly (plain fields, string keys).
+    serde_json::to_value(params).unwrap_or(Value::Null)
+}
