@@ -12,6 +12,7 @@ pub const ACCEPT_BOTH: &str = "application/json, text/event-stream";
 pub const PATIENCE: Duration = Duration::from_secs(10);
 
 pub struct TestApp {
+    pub engine: std::sync::Arc<mcp_server::protocol::McpServer>,
     pub addr: SocketAddr,
     pub url: String,
     pub client: reqwest::Client,
@@ -43,8 +44,10 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         .await
         .expect("the app builds");
     let addr = app.local_addr().unwrap();
+    let engine = app.server();
     let server = tokio::spawn(app.run());
     TestApp {
+        engine,
         addr,
         url: format!("http://127.0.0.1:{}/mcp", addr.port()),
         client: reqwest::Client::new(),
@@ -78,11 +81,14 @@ impl TestApp {
     }
 
     pub async fn initialize(&self, version: &str) -> Session {
-        let response = self
-            .post(None, &initialize_body(version))
-            .send()
-            .await
-            .unwrap();
+        self.initialize_with(version, json!({})).await
+    }
+
+    /// Initializes declaring `capabilities` for the client.
+    pub async fn initialize_with(&self, version: &str, capabilities: Value) -> Session {
+        let mut body = initialize_body(version);
+        body["params"]["capabilities"] = capabilities;
+        let response = self.post(None, &body).send().await.unwrap();
         assert_eq!(response.status(), 200);
         let id = response.headers()["mcp-session-id"]
             .to_str()
@@ -139,6 +145,36 @@ impl TestApp {
         let response = request.send().await.unwrap();
         assert_eq!(response.status(), 200);
         SseReader::new(response)
+    }
+
+    /// Starts a tool call and returns its SSE stream (the call must stream: it asks the client
+    /// something or reports progress).
+    pub async fn start_tool(
+        &self,
+        session: &Session,
+        id: i64,
+        name: &str,
+        arguments: Value,
+    ) -> SseReader {
+        let body = json!({"jsonrpc":"2.0","id":id,"method":"tools/call","params":{"name":name,"arguments":arguments}});
+        let response = self.post(Some(session), &body).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        SseReader::new(response)
+    }
+
+    /// Answers a server request with `result` (or `error`), as a client would.
+    pub async fn answer(
+        &self,
+        session: &Session,
+        id: &Value,
+        outcome: Result<Value, Value>,
+    ) -> reqwest::Response {
+        let body = match outcome {
+            Ok(result) => json!({"jsonrpc":"2.0","id":id,"result":result}),
+            Err(error) => json!({"jsonrpc":"2.0","id":id,"error":error}),
+        };
+        self.post(Some(session), &body).send().await.unwrap()
     }
 
     pub async fn delete(&self, session: &Session) -> reqwest::Response {

@@ -6,7 +6,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod cancellation;
+mod client_requests;
 mod errors;
+mod features;
 mod handshake;
 mod helpers;
 mod origin;

@@ -141,13 +141,16 @@ fn revision() -> u64 {
     now.as_secs() / WATCHED_PERIOD.as_secs()
 }
 
-/// Announces each change of the watched resource to its subscribers.
+/// Announces each change of the watched resource to its subscribers, just after it happens.
 pub(super) fn announce_watched_changes(notifier: Notifier) -> BoxFuture<'static, ()> {
     async move {
-        let mut ticks = tokio::time::interval(WATCHED_PERIOD);
-        ticks.tick().await;
         loop {
-            ticks.tick().await;
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default();
+            let period = WATCHED_PERIOD.as_millis() as u64;
+            let until_next = period - (now.as_millis() as u64 % period);
+            tokio::time::sleep(Duration::from_millis(until_next + 20)).await;
             if let Err(error) = notifier.resource_updated(WATCHED_URI).await {
                 tracing::warn!(%error, "cannot announce a change of the watched resource");
             }
