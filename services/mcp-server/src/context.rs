@@ -137,6 +137,18 @@ impl Context {
         self.ask("elicitation/create", params).await
     }
 
+    /// Tells the client that the out-of-band interaction of a URL-mode elicitation finished
+    /// (`notifications/elicitation/complete`), so it can retry what waited for it.
+    pub async fn notify_elicitation_complete(&self, elicitation_id: &str) {
+        let notice = jsonrpc::notification(
+            "notifications/elicitation/complete",
+            json!({ "elicitationId": elicitation_id }),
+        );
+        if self.request.send_on_request_stream(notice).await.is_err() {
+            tracing::debug!("elicitation completion not delivered: the request's stream is gone");
+        }
+    }
+
     /// Asks the client's LLM for a completion (sampling).
     #[expect(
         deprecated,

@@ -6,6 +6,7 @@
 //! builds HTTP responses and never decides between JSON and SSE.
 
 mod client;
+mod compat;
 mod context;
 mod dispatch;
 pub mod jsonrpc;

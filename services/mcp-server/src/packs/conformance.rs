@@ -1,5 +1,7 @@
 //! The conformance pack: every tool, resource and prompt the official MCP conformance suite
-//! calls by name, written with the public handler API like any other feature.
+//! calls by name, plus a few more that show the remaining result and request kinds (resource
+//! links, structured content, icons, URL-mode elicitation, roots), all written with the public
+//! handler API like any other feature.
 //!
 //! Each item is small on purpose: together they show every kind of content, notification and
 //! client request a handler can produce.
@@ -10,6 +12,7 @@ mod media;
 mod notifications;
 mod prompts;
 mod resources;
+mod results;
 mod schema;
 
 use crate::features::{Features, RegisterError};
@@ -23,6 +26,8 @@ pub fn install(features: &mut Features) -> Result<(), RegisterError> {
         .register(content::AudioContent)?
         .register(content::EmbeddedResource)?
         .register(content::MultipleContentTypes)?
+        .register(results::ResourceLink)?
+        .register(results::StructuredContent)?
         .register(notifications::WithLogging)?
         .register(notifications::WithProgress)?
         .register(notifications::ErrorHandling)?
@@ -31,6 +36,7 @@ pub fn install(features: &mut Features) -> Result<(), RegisterError> {
         .register(client_requests::Elicitation)?
         .register(client_requests::ElicitationDefaults)?
         .register(client_requests::ElicitationEnums)?
+        .register(client_requests::UrlElicitation)?
         .register(client_requests::ListRoots)?
         .register(schema::JsonSchema202012)?;
     features

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use tracing::Instrument;
 
 use super::{
-    McpServer, Outbox, Outgoing, PendingRequests, RequestContext,
+    McpServer, Outbox, Outgoing, PendingRequests, RequestContext, compat,
     jsonrpc::{self, NotificationMessage, RequestMessage, ResponseMessage},
 };
 use crate::{
@@ -148,10 +148,12 @@ impl McpServer {
         // Handshake-era peers predate `resultType` and non-object structured output.
         result.strip_result_type_for_legacy_peer();
         result.strip_non_object_output_for_legacy_peer();
-        serde_json::to_value(result).map_err(|error| {
+        let mut result = serde_json::to_value(result).map_err(|error| {
             tracing::error!(%error, "cannot serialize a result");
             ErrorData::internal_error("Internal error", None)
-        })
+        })?;
+        compat::shape_result(method, &context.session.protocol_version, &mut result);
+        Ok(result)
     }
 
     /// Acts on a notification from the client. Unknown notifications are ignored, as JSON-RPC

@@ -543,3 +543,114 @@ async fn a_tool_can_close_its_stream_and_the_client_resumes_it() {
             .starts_with("Reconnection test completed")
     );
 }
+
+#[tokio::test]
+async fn rich_results_reach_new_clients_and_unknown_content_kinds_degrade_to_text_for_old_ones() {
+    let app = spawn_app_with(&[CONFORMANCE]).await;
+    let new = app.initialize("2025-11-25").await;
+    let (list, _) = app.call(&new, request(1, "tools/list", json!({}))).await;
+    let tool = list["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "test_structured_content")
+        .unwrap();
+    assert_eq!(tool["title"], "Weather Report");
+    assert_eq!(tool["icons"][0]["mimeType"], "image/svg+xml");
+    assert_eq!(
+        tool["outputSchema"]["required"],
+        json!(["city", "temperature", "conditions"])
+    );
+    let weather = app
+        .call_tool(&new, 2, "test_structured_content", json!({"city": "Oslo"}))
+        .await;
+    let structured = json!({"city": "Oslo", "temperature": 22.5, "conditions": "sunny"});
+    assert_eq!(weather["result"]["structuredContent"], structured);
+    let text: Value =
+        serde_json::from_str(weather["result"]["content"][0]["text"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        text, structured,
+        "the same data as text for clients that ignore structure"
+    );
+    let link = app
+        .call_tool(&new, 3, "test_resource_link", json!({}))
+        .await;
+    assert_eq!(link["result"]["content"][1]["type"], "resource_link");
+    assert_eq!(link["result"]["content"][1]["uri"], "test://static-text");
+
+    let old = app.initialize("2025-03-26").await;
+    let weather = app
+        .call_tool(&old, 5, "test_structured_content", json!({"city": "Oslo"}))
+        .await;
+    assert!(
+        weather["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Oslo"),
+        "text for clients without structure"
+    );
+    let link = app
+        .call_tool(&old, 6, "test_resource_link", json!({}))
+        .await;
+    assert_eq!(
+        link["result"]["content"][1],
+        json!({"type": "text", "text": "Resource link: static-text <test://static-text>"})
+    );
+
+    let oldest = app.initialize("2024-11-05").await;
+    let audio = app
+        .call_tool(&oldest, 7, "test_audio_content", json!({}))
+        .await;
+    assert_eq!(audio["result"]["content"][0]["type"], "text");
+}
+
+#[tokio::test]
+async fn url_elicitation_sends_the_user_away_and_reports_completion() {
+    let app = spawn_app_with(&[CONFORMANCE]).await;
+    let session = app
+        .initialize_with("2025-11-25", json!({"elicitation": {"url": {}}}))
+        .await;
+    let mut stream = app
+        .start_tool(&session, 1, "test_url_elicitation", json!({}))
+        .await;
+    let request = stream.next_message().await.unwrap();
+    assert_eq!(request["params"]["mode"], "url");
+    let elicitation_id = request["params"]["elicitationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        request["params"]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://example.com/authorize")
+    );
+    app.answer(&session, &request["id"], Ok(json!({"action": "accept"})))
+        .await;
+    let complete = stream.next_message().await.unwrap();
+    assert_eq!(
+        complete,
+        json!({"jsonrpc":"2.0","method":"notifications/elicitation/complete","params":{"elicitationId": elicitation_id}})
+    );
+    let answer = stream.next_message().await.unwrap();
+    assert!(
+        answer["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("URL elicitation finished: action=accept")
+    );
+
+    let form_only = app
+        .initialize_with("2025-11-25", json!({"elicitation": {"form": {}}}))
+        .await;
+    let answer = app
+        .call_tool(&form_only, 2, "test_url_elicitation", json!({}))
+        .await;
+    assert_eq!(answer["result"]["isError"], true);
+    assert!(
+        answer["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("URL mode")
+    );
+}

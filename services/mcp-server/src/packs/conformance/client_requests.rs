@@ -223,6 +223,42 @@ impl Tool for ElicitationEnums {
     }
 }
 
+/// `test_url_elicitation`: sends the user to a URL (URL-mode elicitation), then reports that the
+/// out-of-band step completed.
+#[derive(Debug)]
+pub(super) struct UrlElicitation;
+
+impl Tool for UrlElicitation {
+    type Input = NoArguments;
+
+    fn name(&self) -> Cow<'static, str> {
+        "test_url_elicitation".into()
+    }
+
+    fn description(&self) -> Cow<'static, str> {
+        "Asks the user to complete a step on a web page (URL-mode elicitation)".into()
+    }
+
+    async fn call(&self, _input: NoArguments, context: Context) -> ToolResult {
+        let elicitation_id = format!("{:016x}", rand::random::<u64>());
+        let url = format!("https://example.com/authorize?elicitation={elicitation_id}");
+        let answer = context
+            .elicit_url(
+                "Please authorize access on the linked page",
+                url,
+                elicitation_id.clone(),
+            )
+            .await?;
+        if answer.action == rmcp::model::ElicitationAction::Accept {
+            context.notify_elicitation_complete(&elicitation_id).await;
+        }
+        Ok(text_result(format!(
+            "URL elicitation finished: {}",
+            describe(&answer)
+        )))
+    }
+}
+
 /// `test_list_roots`: asks the client which roots it exposes.
 #[derive(Debug)]
 pub(super) struct ListRoots;
