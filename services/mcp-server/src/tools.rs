@@ -4,6 +4,43 @@
 //! `Deserialize` and `JsonSchema`, from which the input schema is generated), then one
 //! `register` line in [`crate::features::Features::with_defaults`] or in a feature pack.
 //! The wire types are rmcp's `model` types.
+//!
+//! ```
+//! use std::borrow::Cow;
+//!
+//! use mcp_server::tools::{Context, Tool, ToolResult, text_result};
+//! use schemars::JsonSchema;
+//! use serde::Deserialize;
+//!
+//! pub struct Shout;
+//!
+//! #[derive(Deserialize, JsonSchema)]
+//! pub struct ShoutInput {
+//!     /// Text to shout
+//!     text: String,
+//! }
+//!
+//! impl Tool for Shout {
+//!     type Input = ShoutInput;
+//!
+//!     fn name(&self) -> Cow<'static, str> {
+//!         "shout".into()
+//!     }
+//!
+//!     fn description(&self) -> Cow<'static, str> {
+//!         "Repeats the text in capitals".into()
+//!     }
+//!
+//!     async fn call(&self, input: ShoutInput, context: Context) -> ToolResult {
+//!         context.progress(1.0, Some(1.0), None).await;
+//!         Ok(text_result(input.text.to_uppercase()))
+//!     }
+//! }
+//!
+//! let mut registry = mcp_server::tools::ToolRegistry::default();
+//! registry.register(Shout).unwrap();
+//! assert_eq!(registry.definitions()[0].name, "shout");
+//! ```
 
 mod count;
 mod greet;
