@@ -15,6 +15,7 @@ pub mod packs;
 pub mod prompts;
 pub mod protocol;
 pub mod resources;
+pub mod sealing;
 pub mod session;
 pub mod startup;
 pub mod tools;
