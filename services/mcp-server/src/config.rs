@@ -19,7 +19,7 @@ pub use self::{
     allow_list::{HostAllowList, OriginAllowList},
     auth::AuthConfig,
 };
-use crate::packs::FeaturePack;
+use crate::{packs::FeaturePack, sealing::KeyRing};
 
 /// Everything the MCP server needs to start, validated.
 #[derive(Debug, Clone)]
@@ -57,6 +57,12 @@ pub struct Config {
     /// `MCP_CLIENT_REQUEST_TIMEOUT_SECS`: how long a request to the client (sampling,
     /// elicitation, roots) waits for its answer (default 300).
     pub client_request_timeout: Duration,
+    /// `MCP_STATE_KEYS`: keys sealing stateless-era `requestState`, `kid:base64-32-bytes`,
+    /// comma separated; the first seals, all open. Unset: a random key per process (one
+    /// replica only).
+    pub state_keys: Option<KeyRing>,
+    /// `MCP_REQUEST_STATE_TTL_SECS`: how long a `requestState` stays valid (default 600).
+    pub request_state_ttl: Duration,
     /// `MCP_INSTRUCTIONS`: optional instructions returned by `initialize`.
     pub instructions: Option<String>,
     /// `SHUTDOWN_GRACE_SECS`: how long in-flight requests may run after SIGTERM (default 25).
@@ -106,10 +112,14 @@ impl Config {
         positive("MCP_SESSION_IDLE_TTL_SECS", raw.mcp_session_idle_ttl_secs)?;
         positive("MCP_SSE_KEEPALIVE_SECS", raw.mcp_sse_keepalive_secs)?;
         positive("MCP_EVENT_LOG_CAPACITY", raw.mcp_event_log_capacity)?;
-        positive(
-            "MCP_CLIENT_REQUEST_TIMEOUT_SECS",
-            raw.mcp_client_request_timeout_secs,
-        )?;
+        positive("MCP_CLIENT_REQUEST_TIMEOUT_SECS", raw.mcp_client_request_timeout_secs)?;
+        positive("MCP_REQUEST_STATE_TTL_SECS", raw.mcp_request_state_ttl_secs)?;
+        let state_keys = raw
+            .mcp_state_keys
+            .as_deref()
+            .filter(|keys| !keys.trim().is_empty())
+            .map(KeyRing::parse)
+            .transpose()?;
         Ok(Self {
             listen,
             auth,
@@ -126,6 +136,8 @@ impl Config {
             event_log_capacity: raw.mcp_event_log_capacity as usize,
             stream_retention: Duration::from_secs(raw.mcp_stream_retention_secs),
             client_request_timeout: Duration::from_secs(raw.mcp_client_request_timeout_secs),
+            state_keys,
+            request_state_ttl: Duration::from_secs(raw.mcp_request_state_ttl_secs),
             instructions: raw.mcp_instructions.filter(|text| !text.trim().is_empty()),
             shutdown_grace: Duration::from_secs(raw.shutdown_grace_secs),
         })

@@ -30,6 +30,14 @@ pub enum RegisterError {
     /// A resource template does not parse.
     #[error(transparent)]
     Template(#[from] TemplateError),
+    /// A tool's input schema is unusable.
+    #[error("tool {tool:?}: {why}")]
+    Schema {
+        /// The tool.
+        tool: String,
+        /// What is wrong.
+        why: String,
+    },
 }
 
 /// A job that runs for the life of the server, e.g. to announce changes of a resource.

@@ -9,17 +9,23 @@ mod client;
 mod compat;
 mod context;
 mod dispatch;
+mod era;
+mod inputs;
 pub mod jsonrpc;
 mod lifecycle;
+mod listen;
 mod logging;
 mod methods;
 mod notify;
 mod outbox;
+mod peer;
+mod stateless;
 pub mod version;
 
 use std::{sync::Arc, time::Duration};
 
 use rmcp::model::Implementation;
+use tokio_util::sync::CancellationToken;
 
 use self::context::Services;
 pub use self::{
@@ -29,8 +35,9 @@ pub use self::{
     logging::LogLevel,
     notify::{ListKind, Notifier, NotifyError, session_notification},
     outbox::{Outbox, Outgoing},
+    peer::{Peer, RequestMeta},
 };
-use crate::{bus::EventBus, features::Features, session::SessionStore};
+use crate::{bus::EventBus, features::Features, sealing::KeyRing, session::SessionStore};
 
 /// Engine settings taken from the configuration.
 #[derive(Debug, Clone)]
@@ -39,6 +46,19 @@ pub struct EngineSettings {
     pub instructions: Option<String>,
     /// How long a request to the client (sampling, elicitation, roots) may wait for its answer.
     pub client_request_timeout: Duration,
+    /// Keys sealing stateless-era `requestState`.
+    pub state_keys: KeyRing,
+    /// How long a sealed `requestState` stays valid.
+    pub state_ttl: Duration,
+    /// Cancelled when the process stops: long-lived requests (`subscriptions/listen`) end.
+    pub shutdown: CancellationToken,
+}
+
+/// Sealing of stateless-era request state.
+#[derive(Debug)]
+struct StateSealing {
+    keys: KeyRing,
+    ttl: Duration,
 }
 
 /// The MCP server engine: what every replica runs, with its state behind traits.
@@ -48,6 +68,8 @@ pub struct McpServer {
     info: Implementation,
     instructions: Option<String>,
     services: Services,
+    state: StateSealing,
+    shutdown: CancellationToken,
 }
 
 impl McpServer {
@@ -73,6 +95,8 @@ impl McpServer {
             info,
             instructions: settings.instructions,
             services,
+            state: StateSealing { keys: settings.state_keys, ttl: settings.state_ttl },
+            shutdown: settings.shutdown,
         }
     }
 
@@ -84,6 +108,11 @@ impl McpServer {
     /// The event bus this engine uses.
     pub fn bus(&self) -> &Arc<dyn EventBus> {
         &self.services.bus
+    }
+
+    /// The arguments of tool `name` that stateless-era calls mirror in `Mcp-Param-*` headers.
+    pub fn header_params(&self, name: &str) -> Vec<crate::tools::HeaderParam> {
+        self.features.tools.header_params(name).to_vec()
     }
 
     /// Announces changes of resources and lists to clients.

@@ -16,6 +16,7 @@ use crate::{
     bus::{EventBus, MemoryBus, MemoryBusLimits},
     config::Config,
     features::Features,
+    sealing::KeyRing,
     health,
     protocol::{EngineSettings, McpServer},
     session::{MemorySessionStore, SessionStore},
@@ -51,9 +52,21 @@ impl App {
             events_per_stream: config.event_log_capacity,
             finished_retention: config.stream_retention,
         });
+        let state_keys = match &config.state_keys {
+            Some(keys) => keys.clone(),
+            None => {
+                tracing::warn!(
+                    "MCP_STATE_KEYS is unset: requestState is sealed with a random key of this process, so only this replica can open it"
+                );
+                KeyRing::ephemeral()
+            }
+        };
         let settings = EngineSettings {
             instructions: config.instructions.clone(),
             client_request_timeout: config.client_request_timeout,
+            state_keys,
+            state_ttl: config.request_state_ttl,
+            shutdown: shutdown.clone(),
         };
         let server = Arc::new(McpServer::new(
             features,

@@ -56,7 +56,7 @@ use serde::de::DeserializeOwned;
 pub use self::{
     count::Count,
     greet::Greet,
-    registry::{ToolLookup, ToolRegistry},
+    registry::{HeaderParam, ToolLookup, ToolRegistry},
     schema::schema_for,
 };
 pub use crate::context::Context;

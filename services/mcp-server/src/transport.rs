@@ -12,8 +12,10 @@ mod guard;
 pub mod headers;
 mod post;
 mod reply;
+mod routing_headers;
 mod session;
 mod sse;
+mod stateless;
 mod watch;
 
 use std::{sync::Arc, time::Duration};

@@ -38,6 +38,9 @@ pub(super) struct RawConfig {
     pub(super) mcp_stream_retention_secs: u64,
     #[serde(default = "default_client_request_timeout_secs")]
     pub(super) mcp_client_request_timeout_secs: u64,
+    pub(super) mcp_state_keys: Option<String>,
+    #[serde(default = "default_request_state_ttl_secs")]
+    pub(super) mcp_request_state_ttl_secs: u64,
     pub(super) mcp_instructions: Option<String>,
     #[serde(default = "default_shutdown_grace_secs")]
     pub(super) shutdown_grace_secs: u64,
@@ -69,6 +72,9 @@ fn default_stream_retention_secs() -> u64 {
 }
 fn default_client_request_timeout_secs() -> u64 {
     300
+}
+fn default_request_state_ttl_secs() -> u64 {
+    600
 }
 fn default_shutdown_grace_secs() -> u64 {
     25

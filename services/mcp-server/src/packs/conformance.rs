@@ -8,7 +8,9 @@
 
 mod client_requests;
 mod content;
+mod diagnostics;
 mod media;
+mod multi_round;
 mod notifications;
 mod prompts;
 mod resources;
@@ -38,7 +40,21 @@ pub fn install(features: &mut Features) -> Result<(), RegisterError> {
         .register(client_requests::ElicitationEnums)?
         .register(client_requests::UrlElicitation)?
         .register(client_requests::ListRoots)?
-        .register(schema::JsonSchema202012)?;
+        .register(schema::JsonSchema202012)?
+        .register(multi_round::AskName)?
+        .register(multi_round::AskModel)?
+        .register(multi_round::AskRoots)?
+        .register(multi_round::RequestState)?
+        .register(multi_round::TamperedState)?
+        .register(multi_round::MultipleInputs)?
+        .register(multi_round::MultiRound)?
+        .register(multi_round::Capabilities)?
+        .register(diagnostics::MissingCapability)?
+        .register(diagnostics::StreamingElicitation)?
+        .register(diagnostics::Logging)?
+        .register(diagnostics::TriggerToolChange)?
+        .register(diagnostics::TriggerPromptChange)?
+        .register(diagnostics::HeaderParam)?;
     features
         .resources
         .register(resources::StaticText)?
@@ -50,7 +66,8 @@ pub fn install(features: &mut Features) -> Result<(), RegisterError> {
         .register(prompts::Simple)?
         .register(prompts::WithArguments)?
         .register(prompts::WithEmbeddedResource)?
-        .register(prompts::WithImage)?;
+        .register(prompts::WithImage)?
+        .register(multi_round::ContextPrompt)?;
     features
         .background
         .push(Box::new(resources::announce_watched_changes));

@@ -44,6 +44,10 @@ pub enum ClientRequestError {
     /// The request being handled ended first (cancelled, session ended, client gone).
     #[error("the request ended before the client answered")]
     Abandoned,
+    /// Stateless era: the answer is not there yet; the request ends asking for it, and the
+    /// handler runs again when the client retries with the answer.
+    #[error("input required from the client")]
+    InputRequired,
 }
 
 type Waiter = oneshot::Sender<Result<Value, Value>>;
@@ -69,7 +73,7 @@ impl PendingRequests {
 
 /// Sends requests to the client on behalf of one client request.
 #[derive(Debug, Clone)]
-pub struct ClientRequests {
+pub(super) struct ClientRequests {
     pending: PendingRequests,
     outbox: Outbox,
     timeout: Duration,
@@ -85,7 +89,7 @@ impl ClientRequests {
     }
 
     /// Sends `method` with `params` to the client and waits for its result.
-    pub async fn send(&self, method: &str, params: Value) -> Result<Value, ClientRequestError> {
+    pub(super) async fn send(&self, method: &str, params: Value) -> Result<Value, ClientRequestError> {
         if !self.outbox.streams() {
             return Err(ClientRequestError::NotStreamable);
         }

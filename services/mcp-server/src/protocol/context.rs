@@ -3,11 +3,13 @@
 use std::sync::Arc;
 
 use rmcp::model::{ProgressToken, RequestId};
+use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    LogLevel, Outbox, Outgoing,
+    ClientRequestError, LogLevel, Outbox, Outgoing, Peer,
     client::{ClientRequests, PendingRequests},
+    inputs::InputRound,
     notify::Notifier,
     outbox::OutboxClosed,
     version,
@@ -15,15 +17,15 @@ use super::{
 use crate::{
     auth::Principal,
     bus::{BusError, EventBus, StreamKey},
-    session::{SessionRecord, SessionStore},
+    session::SessionStore,
 };
 
 /// The context of one in-flight request.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
-    /// The session the request belongs to, as loaded when it arrived.
-    pub session: SessionRecord,
-    /// Who sent it.
+    /// Who sent it: the session (handshake era) or the request's own declarations.
+    pub peer: Peer,
+    /// Who sent it, as authenticated.
     pub principal: Principal,
     /// Its JSON-RPC id.
     pub request_id: RequestId,
@@ -33,6 +35,7 @@ pub struct RequestContext {
     pub cancellation: CancellationToken,
     outbox: Outbox,
     client_requests: ClientRequests,
+    inputs: Option<Arc<InputRound>>,
     notifier: Notifier,
     sessions: Arc<dyn SessionStore>,
     bus: Arc<dyn EventBus>,
@@ -47,28 +50,28 @@ pub(super) struct Services {
     pub(super) client_request_timeout: std::time::Duration,
 }
 
+/// The request-specific parts of a [`RequestContext`].
+#[derive(Debug)]
+pub(super) struct Incoming {
+    pub(super) peer: Peer,
+    pub(super) principal: Principal,
+    pub(super) request_id: RequestId,
+    pub(super) progress_token: Option<ProgressToken>,
+    /// The input round, for stateless requests that may ask the client for input.
+    pub(super) inputs: Option<Arc<InputRound>>,
+}
+
 impl RequestContext {
-    pub(super) fn new(
-        session: SessionRecord,
-        principal: Principal,
-        request_id: RequestId,
-        progress_token: Option<ProgressToken>,
-        outbox: Outbox,
-        pending: PendingRequests,
-        services: &Services,
-    ) -> Self {
+    pub(super) fn new(incoming: Incoming, outbox: Outbox, pending: PendingRequests, services: &Services) -> Self {
         Self {
-            session,
-            principal,
-            request_id,
-            progress_token,
+            peer: incoming.peer,
+            principal: incoming.principal,
+            request_id: incoming.request_id,
+            progress_token: incoming.progress_token,
             cancellation: CancellationToken::new(),
-            client_requests: ClientRequests::new(
-                pending,
-                outbox.clone(),
-                services.client_request_timeout,
-            ),
+            client_requests: ClientRequests::new(pending, outbox.clone(), services.client_request_timeout),
             outbox,
+            inputs: incoming.inputs,
             notifier: services.notifier.clone(),
             sessions: services.sessions.clone(),
             bus: services.bus.clone(),
@@ -80,25 +83,56 @@ impl RequestContext {
         self.outbox.send(Outgoing::Message(message)).await
     }
 
-    /// Appends a message to the session's standalone stream (the client's `GET /mcp`).
+    /// Appends a message to the session's standalone stream (the client's `GET /mcp`); in the
+    /// stateless era, where there is none, sends it on the request's own stream.
     pub async fn send_on_session_stream(&self, message: Arc<str>) -> Result<(), BusError> {
-        self.bus
-            .append(&StreamKey::standalone(self.session.id.clone()), message)
-            .await
-            .map(|_| ())
+        match self.peer.session() {
+            Some(session) => {
+                self.bus.append(&StreamKey::standalone(session.id.clone()), message).await.map(|_| ())
+            }
+            None => {
+                let _ = self.send_on_request_stream(message).await;
+                Ok(())
+            }
+        }
     }
 
     /// Asks the transport to end the HTTP response of this request's stream (SSE polling);
     /// only sessions that can resume POST streams (2025-11-25 on) are asked.
     pub async fn close_stream(&self) {
-        if version::primes_streams(&self.session.protocol_version) && self.outbox.streams() {
+        if let Peer::Session(session) = &self.peer
+            && version::primes_streams(&session.protocol_version)
+            && self.outbox.streams()
+        {
             let _ = self.outbox.send(Outgoing::CloseStream).await;
         }
     }
 
-    /// Sends requests to the client.
-    pub fn client_requests(&self) -> &ClientRequests {
-        &self.client_requests
+    /// Asks the client for something: a real request on the request's stream in the handshake
+    /// era; in the stateless era the answer from this round's inputs, or a recorded question.
+    pub async fn ask(&self, key: &str, method: &str, params: Value) -> Result<Value, ClientRequestError> {
+        match &self.inputs {
+            None => self.client_requests.send(method, params).await,
+            Some(round) => {
+                let request = serde_json::json!({ "method": method, "params": params });
+                round.answer_or_ask(key, request).cloned().ok_or(ClientRequestError::InputRequired)
+            }
+        }
+    }
+
+    /// Marks the answer for `key` unusable (stateless era: the request fails with -32602).
+    pub fn reject_answer(&self, key: &str, why: &str) {
+        if let Some(round) = &self.inputs {
+            round.reject_answer(key, why);
+        }
+    }
+
+    /// Notes that the request needs `capability`, which the client did not declare (stateless
+    /// era: the request fails with -32021).
+    pub fn require(&self, capability: &'static str) {
+        if let Some(round) = &self.inputs {
+            round.require(capability);
+        }
     }
 
     /// Announces changes.
@@ -106,15 +140,29 @@ impl RequestContext {
         &self.notifier
     }
 
-    /// The session's log level now (it may change while the request runs).
+    /// The log level in force now: the session's (it may change while the request runs) or
+    /// the request's own `logLevel` (no level: no log messages).
     pub async fn log_level(&self) -> Option<LogLevel> {
-        match self.sessions.load(&self.session.id).await {
+        let session = match &self.peer {
+            Peer::Stateless(meta) => return meta.log_level,
+            Peer::Session(session) => session,
+        };
+        match self.sessions.load(&session.id).await {
             Ok(Some(record)) => record.log_level,
-            Ok(None) => self.session.log_level,
+            Ok(None) => session.log_level,
             Err(error) => {
                 tracing::warn!(%error, "cannot read the session's log level; using the one at request start");
-                self.session.log_level
+                session.log_level
             }
+        }
+    }
+
+    /// Whether log messages may be sent at all: always in a session (filtered by its level),
+    /// only with an explicit `logLevel` in the stateless era.
+    pub fn may_log(&self) -> bool {
+        match &self.peer {
+            Peer::Session(_) => true,
+            Peer::Stateless(meta) => meta.log_level.is_some(),
         }
     }
 }

@@ -12,7 +12,9 @@ use serde_json::{Map, Value};
 use tracing::Instrument;
 
 use super::{
-    McpServer, Outbox, Outgoing, PendingRequests, RequestContext, compat,
+    McpServer, Outbox, Outgoing, Peer, PendingRequests, RequestContext, compat,
+    context::Incoming,
+    era,
     jsonrpc::{self, NotificationMessage, RequestMessage, ResponseMessage},
 };
 use crate::{
@@ -43,36 +45,27 @@ impl McpServer {
             Err(error) => {
                 tracing::error!(%error, "cannot listen for cancellation");
                 let error = ErrorData::internal_error("Internal error", None);
-                let _ = outbox
-                    .send(Outgoing::Final(jsonrpc::error_response(Some(&id), &error)))
-                    .await;
+                let _ = outbox.send(Outgoing::Final(jsonrpc::error_response(Some(&id), &error))).await;
                 return;
             }
         };
         let pending = PendingRequests::default();
-        let context = RequestContext::new(
-            session,
+        let span = tracing::info_span!("mcp.request", mcp.method = %method, jsonrpc.id = %id, session.id = %session.id);
+        let incoming = Incoming {
+            peer: Peer::Session(session),
             principal,
-            id.clone(),
-            progress_token(params.as_ref()),
-            outbox.clone(),
-            pending.clone(),
-            &self.services,
-        );
-        let span = tracing::info_span!("mcp.request", mcp.method = %method, jsonrpc.id = %id, session.id = %context.session.id);
-        let work = self
-            .handle_request(&context, &method, params)
-            .instrument(span);
+            request_id: id.clone(),
+            progress_token: progress_token(params.as_ref()),
+            inputs: None,
+        };
+        let context = RequestContext::new(incoming, outbox.clone(), pending.clone(), &self.services);
+        let work = self.handle_request(&context, &method, params).instrument(span);
         let outcome = tokio::select! {
             result = work => Some(result),
             () = watch_signals(signals, &id, &pending) => None,
         };
         let item = match outcome {
-            Some(Ok(result)) => Outgoing::Final(jsonrpc::response(&id, result)),
-            Some(Err(error)) => {
-                tracing::debug!(mcp.method = %method, jsonrpc.code = jsonrpc::code_of(&error), "request failed");
-                Outgoing::Final(jsonrpc::error_response(Some(&id), &error))
-            }
+            Some(result) => answer(&id, &method, result),
             None => {
                 context.cancellation.cancel();
                 tracing::info!(mcp.method = %method, jsonrpc.id = %id, "request cancelled");
@@ -83,23 +76,24 @@ impl McpServer {
         let _ = outbox.send(item).await;
     }
 
-    async fn handle_request(
+    /// Routes a request to its method, for either era, and shapes the result for it.
+    pub(super) async fn handle_request(
         &self,
         context: &RequestContext,
         method: &str,
         params: Option<Map<String, Value>>,
     ) -> Result<Value, ErrorData> {
+        let stateless = context.peer.is_stateless();
+        if !era::offers(stateless, method) {
+            return Err(method_not_found(method));
+        }
         let capabilities = self.capabilities();
-        let offered = |capability: bool| {
-            if capability {
-                Ok(())
-            } else {
-                Err(method_not_found(method))
-            }
-        };
+        let offered = |capability: bool| if capability { Ok(()) } else { Err(method_not_found(method)) };
         let mut result = match method {
             "ping" => ServerResult::empty(()),
             "logging/setLevel" => self.set_level(context, params).await?,
+            "server/discover" => return Ok(self.discover()),
+            "subscriptions/listen" => return self.listen(context, params).await,
             "tools/list" => {
                 offered(capabilities.tools.is_some())?;
                 self.list_tools(params)?
@@ -122,8 +116,7 @@ impl McpServer {
             }
             "resources/subscribe" | "resources/unsubscribe" => {
                 offered(capabilities.resources.is_some())?;
-                self.change_subscription(context, method == "resources/subscribe", params)
-                    .await?
+                self.change_subscription(context, method == "resources/subscribe", params).await?
             }
             "prompts/list" => {
                 offered(capabilities.prompts.is_some())?;
@@ -145,14 +138,18 @@ impl McpServer {
             }
             _ => return Err(method_not_found(method)),
         };
-        // Handshake-era peers predate `resultType` and non-object structured output.
-        result.strip_result_type_for_legacy_peer();
-        result.strip_non_object_output_for_legacy_peer();
+        if !stateless {
+            // Handshake-era peers predate `resultType` and non-object structured output.
+            result.strip_result_type_for_legacy_peer();
+            result.strip_non_object_output_for_legacy_peer();
+        }
         let mut result = serde_json::to_value(result).map_err(|error| {
             tracing::error!(%error, "cannot serialize a result");
             ErrorData::internal_error("Internal error", None)
         })?;
-        compat::shape_result(method, &context.session.protocol_version, &mut result);
+        if !stateless {
+            compat::shape_result(method, context.peer.protocol_version(), &mut result);
+        }
         Ok(result)
     }
 
@@ -240,7 +237,18 @@ async fn watch_signals(
     // The signal channel closed: the session was removed.
 }
 
-fn method_not_found(method: &str) -> ErrorData {
+/// The final message of a request: its result or its error.
+pub(super) fn answer(id: &RequestId, method: &str, result: Result<Value, ErrorData>) -> Outgoing {
+    match result {
+        Ok(result) => Outgoing::Final(jsonrpc::response(id, result)),
+        Err(error) => {
+            tracing::debug!(mcp.method = %method, jsonrpc.code = jsonrpc::code_of(&error), "request failed");
+            Outgoing::Final(jsonrpc::error_response(Some(id), &error))
+        }
+    }
+}
+
+pub(super) fn method_not_found(method: &str) -> ErrorData {
     ErrorData::new(
         ErrorCode::METHOD_NOT_FOUND,
         format!("Method not found: {method}"),
@@ -249,7 +257,7 @@ fn method_not_found(method: &str) -> ErrorData {
 }
 
 /// `_meta.progressToken` of a request's params, if present and well-formed.
-fn progress_token(params: Option<&Map<String, Value>>) -> Option<ProgressToken> {
+pub(super) fn progress_token(params: Option<&Map<String, Value>>) -> Option<ProgressToken> {
     let token = params?.get("_meta")?.get("progressToken")?;
     serde_json::from_value(token.clone()).ok()
 }

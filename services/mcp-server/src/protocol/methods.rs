@@ -127,8 +127,15 @@ impl McpServer {
         params: Option<Map<String, Value>>,
     ) -> Result<ServerResult, ErrorData> {
         let params: ReadResourceRequestParams = typed_params(params)?;
+        // -32002 until 2025-11-25; the stateless era reports it as invalid params (SEP-2164).
+        let stateless = context.peer.is_stateless();
         let not_found = || {
-            ErrorData::resource_not_found("Resource not found", Some(json!({ "uri": params.uri })))
+            let data = Some(json!({ "uri": params.uri }));
+            if stateless {
+                ErrorData::invalid_params("Resource not found", data)
+            } else {
+                ErrorData::resource_not_found("Resource not found", data)
+            }
         };
         let ReadLookup::Found(read) = self
             .features
@@ -248,17 +255,12 @@ impl McpServer {
         Ok(ServerResult::CompleteResult(CompleteResult::new(info)))
     }
 
-    async fn update_session(
-        &self,
-        context: &RequestContext,
-        update: SessionUpdate,
-    ) -> Result<(), ErrorData> {
-        match self
-            .services
-            .sessions
-            .update(&context.session.id, update)
-            .await
-        {
+    async fn update_session(&self, context: &RequestContext, update: SessionUpdate) -> Result<(), ErrorData> {
+        // Only handshake-era methods update sessions; the router keeps others away.
+        let Some(session) = context.peer.session() else {
+            return Err(ErrorData::internal_error("Internal error", None));
+        };
+        match self.services.sessions.update(&session.id, update).await {
             Ok(_) => Ok(()),
             Err(error) => {
                 tracing::error!(%error, "cannot update the session");

@@ -10,6 +10,9 @@ pub const HANDSHAKE_VERSIONS: [ProtocolVersion; 4] = [
     ProtocolVersion::V_2025_11_25,
 ];
 
+/// The stateless-era version (no handshake, no sessions).
+pub const STATELESS_VERSION: ProtocolVersion = ProtocolVersion::V_2026_07_28;
+
 /// The newest handshake-era version: the answer to an `initialize` asking for one we lack.
 pub const LATEST_HANDSHAKE: ProtocolVersion = ProtocolVersion::V_2025_11_25;
 
@@ -21,6 +24,12 @@ pub fn negotiate(requested: &ProtocolVersion) -> ProtocolVersion {
     } else {
         LATEST_HANDSHAKE
     }
+}
+
+/// Whether `raw` names a handshake-era version (requests naming anything else, or carrying
+/// `_meta`, belong to the stateless era).
+pub fn is_handshake(raw: &str) -> bool {
+    HANDSHAKE_VERSIONS.iter().any(|version| version.as_str() == raw.trim())
 }
 
 /// Parses an `MCP-Protocol-Version` header value; `None` for versions this server does not

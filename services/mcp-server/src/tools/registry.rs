@@ -7,7 +7,7 @@ use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool as ToolDefiniti
 use serde_json::Value;
 
 use super::{Context, Tool};
-use crate::features::DuplicateName;
+use crate::features::{DuplicateName, RegisterError};
 
 /// Tools by name, in registration order.
 #[derive(Default)]
@@ -18,7 +18,39 @@ pub struct ToolRegistry {
 
 struct Entry {
     definition: ToolDefinition,
+    header_params: Vec<HeaderParam>,
     handler: Arc<dyn ErasedTool>,
+}
+
+/// An argument mirrored in an HTTP header (`"x-mcp-header": "<Name>"` on a top-level property
+/// of the input schema): stateless-era calls carry it as `Mcp-Param-<Name>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderParam {
+    /// The argument's name.
+    pub argument: String,
+    /// `<Name>` of `Mcp-Param-<Name>`.
+    pub header: String,
+}
+
+/// The header-mirrored arguments of an input schema; `Err` names the first invalid one.
+fn header_params(schema: &JsonObject) -> Result<Vec<HeaderParam>, String> {
+    let mut params: Vec<HeaderParam> = Vec::new();
+    let properties = schema.get("properties").and_then(Value::as_object);
+    for (argument, property) in properties.into_iter().flatten() {
+        let Some(header) = property.get("x-mcp-header") else { continue };
+        let header = header.as_str().unwrap_or_default();
+        // RFC 9110 token characters.
+        let token = !header.is_empty()
+            && header.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        if !token {
+            return Err(format!("x-mcp-header of {argument:?} is not an HTTP token"));
+        }
+        if params.iter().any(|p| p.header.eq_ignore_ascii_case(header)) {
+            return Err(format!("x-mcp-header {header:?} is used twice"));
+        }
+        params.push(HeaderParam { argument: argument.clone(), header: header.to_owned() });
+    }
+    Ok(params)
 }
 
 /// What `tools/call` found under a name.
@@ -40,7 +72,7 @@ impl fmt::Debug for ToolLookup {
 
 impl ToolRegistry {
     /// Adds a tool.
-    pub fn register<T: Tool>(&mut self, tool: T) -> Result<&mut Self, DuplicateName> {
+    pub fn register<T: Tool>(&mut self, tool: T) -> Result<&mut Self, RegisterError> {
         let mut definition = ToolDefinition::new_with_raw(
             tool.name(),
             Some(tool.description()),
@@ -52,11 +84,13 @@ impl ToolRegistry {
         definition.output_schema = tool.output_schema().map(Arc::new);
         let name = definition.name.to_string();
         if self.by_name.contains_key(&name) {
-            return Err(DuplicateName { kind: "tool", name });
+            return Err(RegisterError::Duplicate(DuplicateName { kind: "tool", name }));
         }
+        let header_params = header_params(&definition.input_schema).map_err(|why| RegisterError::Schema { tool: name.clone(), why })?;
         self.by_name.insert(name, self.entries.len());
         self.entries.push(Entry {
             definition,
+            header_params,
             handler: Arc::new(Erased(Arc::new(tool))),
         });
         Ok(self)
@@ -65,6 +99,11 @@ impl ToolRegistry {
     /// Whether no tool is registered.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// The header-mirrored arguments of the tool `name` (none for unknown tools).
+    pub fn header_params(&self, name: &str) -> &[HeaderParam] {
+        self.by_name.get(name).map_or(&[], |&index| &self.entries[index].header_params)
     }
 
     /// Every tool's definition, in registration order.

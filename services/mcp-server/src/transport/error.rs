@@ -35,8 +35,10 @@ pub enum TransportError {
     UnsupportedProtocolVersion(String),
     /// 400: `Last-Event-ID` is not an id this server could have sent.
     BadLastEventId,
-    /// 400: the body was rejected as a whole with this JSON-RPC error.
+    /// The message was rejected with this JSON-RPC error and HTTP status (usually 400).
     Rejected {
+        /// The HTTP status.
+        status: StatusCode,
         /// The request id, when it could be read.
         id: Option<RequestId>,
         /// The error.
@@ -104,7 +106,7 @@ impl TransportError {
                     "Bad Request: Last-Event-ID was not issued by this server".into(),
                 ),
             ),
-            Self::Rejected { error, .. } => (StatusCode::BAD_REQUEST, (**error).clone()),
+            Self::Rejected { status, error, .. } => (*status, (**error).clone()),
             Self::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 error(

@@ -91,13 +91,14 @@ pub(super) async fn get(
     };
     tracing::debug!(session.id = %session.id, stream = %key.stream, after = subscription.after, "stream opened");
     let options = sse::StreamOptions {
+        ids: Some(key.stream),
         prime: version::primes_streams(&session.protocol_version),
         retry: state.settings.sse_retry,
         keepalive: state.settings.sse_keepalive,
-        sessions: Arc::clone(state.server.sessions()),
+        touch: Some(sse::Touch { sessions: Arc::clone(state.server.sessions()), session: session.id.clone() }),
         stop: Some(stop),
     };
-    Ok(sse::response(key, subscription, options))
+    Ok(sse::response(subscription, options))
 }
 
 async fn mark_standalone_opened(

@@ -1,7 +1,7 @@
 //! `POST /mcp`: messages from the client.
 //!
-//! Order of checks: media type (415), protocol version header (400), body size (413), JSON
-//! (400/-32700), then either the handshake (`initialize`, no session needed) or the session
+//! Order of checks: media type (415), body size (413), JSON (400/-32700); a stateless-era
+//! message goes to [`stateless`]; then the protocol version header (400), either the handshake (`initialize`, no session needed) or the session
 //! (400/404), batches only where the session's version has them, and `Accept` (406) when a
 //! response body will be sent.
 
@@ -18,8 +18,8 @@ use super::{
     AppState, TransportError,
     error::json_body,
     headers::{self, Accepts},
-    reply::{self, Pending},
-    session,
+    reply::{self, Pending, Target},
+    session, stateless,
 };
 use crate::{
     auth::Principal,
@@ -37,7 +37,6 @@ pub(super) async fn post(
     body: Body,
 ) -> Result<Response, TransportError> {
     headers::require_json(&headers)?;
-    headers::protocol_version(&headers)?;
     let limit = state.settings.max_body_bytes;
     let too_large = headers
         .get(axum::http::header::CONTENT_LENGTH)
@@ -50,10 +49,15 @@ pub(super) async fn post(
         .await
         .map_err(|_| TransportError::PayloadTooLarge(limit))?;
     let payload = jsonrpc::parse_body(&bytes).map_err(|error| TransportError::Rejected {
+        status: StatusCode::BAD_REQUEST,
         id: None,
         error: Box::new(error),
     })?;
     let accepts = Accepts::from_headers(&headers);
+    if stateless::is_stateless(&headers, &payload) {
+        return stateless::post(state, principal, headers, payload, accepts).await;
+    }
+    headers::protocol_version(&headers)?;
 
     if let Payload::Single(Ok(Message::Request(request))) = &payload
         && request.method == "initialize"
@@ -62,6 +66,7 @@ pub(super) async fn post(
     }
     if let Payload::Single(Err(invalid)) = payload {
         return Err(TransportError::Rejected {
+        status: StatusCode::BAD_REQUEST,
             id: invalid.id,
             error: invalid.error,
         });
@@ -76,6 +81,7 @@ pub(super) async fn post(
                 session.protocol_version
             );
             return Err(TransportError::Rejected {
+        status: StatusCode::BAD_REQUEST,
                 id: None,
                 error: Box::new(ErrorData::invalid_request(message, None)),
             });
@@ -136,9 +142,9 @@ pub(super) async fn post(
             "Accept must include application/json or text/event-stream",
         ));
     }
-    let pending =
-        Pending::ready(answered, batch, accepts).start(&state, &session, &principal, requests);
-    reply::respond(&state, &session, accepts, pending, false).await
+    let target = Target::Session(session);
+    let pending = Pending::ready(answered, batch, accepts).start(&state, &target, &principal, requests);
+    reply::respond(&state, &target, accepts, pending, false).await
 }
 
 /// The handshake: a new session, answered as JSON (or SSE for a client that only takes SSE).
@@ -156,7 +162,7 @@ async fn initialize(
     match state.server.initialize(request, principal).await {
         Ok(initialized) => {
             let pending = Pending::ready(vec![initialized.response], false, accepts);
-            reply::respond(state, &initialized.session, accepts, pending, true).await
+            reply::respond(state, &Target::Session(initialized.session), accepts, pending, true).await
         }
         Err(error) => Ok(json_body(
             StatusCode::OK,

@@ -3,34 +3,46 @@
 //!
 //! The requests run in their own tasks and write to an [`Outbox`]. This module waits for their
 //! output: if every response arrives before any other message (and within the keep-alive
-//! interval), the client gets plain JSON. Otherwise the answer becomes an SSE stream: a pump
-//! task appends everything to the stream's event log and the response reads that log, so a
-//! client that loses the connection can resume it with `Last-Event-ID`, and the requests run on
-//! even if it does. Until that switch, a client that disconnects cancels its requests: their
-//! answers could never reach it.
+//! interval), the client gets plain JSON. Otherwise the answer becomes an SSE stream.
+//!
+//! In a session (handshake era) a pump task appends everything to the stream's event log and
+//! the response reads that log, so a client that loses the connection can resume it with
+//! `Last-Event-ID`, and the requests run on even if it does. A stateless-era stream cannot be
+//! resumed: the response reads the requests' output directly and a client that leaves cancels
+//! them. Until the switch to SSE, a client that disconnects cancels its requests either way:
+//! their answers could never reach it.
 
-use std::{panic::AssertUnwindSafe, sync::Arc};
+use std::{collections::VecDeque, panic::AssertUnwindSafe, sync::Arc};
 
 use axum::{
     http::{HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
-use futures::FutureExt;
+use futures::{FutureExt, StreamExt};
 use rmcp::model::ErrorData;
 use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, DropGuard};
 
 use super::{AppState, TransportError, error::json_body, headers::Accepts, sse, watch};
 use crate::{
     auth::Principal,
-    bus::{EventBus, Signal, StreamId, StreamKey},
+    bus::{EventBus, LoggedEvent, Signal, StreamId, StreamKey, Subscription},
     protocol::{
-        Outbox, Outgoing,
+        Outbox, Outgoing, RequestMeta,
         jsonrpc::{self, RequestMessage},
         version,
     },
     session::SessionRecord,
 };
+
+/// Whom a POST's requests run for.
+#[derive(Debug, Clone)]
+pub(super) enum Target {
+    /// A handshake-era session.
+    Session(SessionRecord),
+    /// A stateless-era request, with its own declarations.
+    Stateless(RequestMeta),
+}
 
 /// The messages a POST has produced so far, and how many requests are still running.
 #[derive(Debug)]
@@ -46,8 +58,8 @@ pub(super) struct Pending {
     /// Whether the client accepts SSE, so messages before the responses can reach it.
     streams: bool,
     receiver: Option<mpsc::Receiver<Outgoing>>,
-    /// Cancels the requests if this POST is abandoned before it switched to SSE.
-    abandon: Option<tokio_util::sync::DropGuard>,
+    /// Cancels the requests when dropped, unless disarmed (a session's stream switched to SSE).
+    abandon: Option<DropGuard>,
 }
 
 impl Pending {
@@ -65,11 +77,11 @@ impl Pending {
         }
     }
 
-    /// Starts `requests` of `session`, each in its own task.
+    /// Starts `requests` for `target`, each in its own task.
     pub(super) fn start(
         mut self,
         state: &AppState,
-        session: &SessionRecord,
+        target: &Target,
         principal: &Principal,
         requests: Vec<RequestMessage>,
     ) -> Self {
@@ -78,18 +90,18 @@ impl Pending {
         self.running = requests.len();
         for request in requests {
             let server = Arc::clone(&state.server);
-            let (session, principal, outbox) = (session.clone(), principal.clone(), outbox.clone());
+            let (target, principal, outbox) = (target.clone(), principal.clone(), outbox.clone());
             let abandoned = abandon.clone();
             tokio::spawn(async move {
                 let id = request.id.clone();
-                let run = AssertUnwindSafe(server.run_request(
-                    session,
-                    principal,
-                    request,
-                    outbox.clone(),
-                ));
+                let run = async {
+                    match target {
+                        Target::Session(session) => server.run_request(session, principal, request, outbox.clone()).await,
+                        Target::Stateless(meta) => server.run_stateless(meta, principal, request, outbox.clone()).await,
+                    }
+                };
                 tokio::select! {
-                    outcome = run.catch_unwind() => {
+                    outcome = AssertUnwindSafe(run).catch_unwind() => {
                         if outcome.is_err() {
                             tracing::error!(jsonrpc.id = %id, "a request handler panicked");
                             let error = ErrorData::internal_error("Internal error", None);
@@ -117,12 +129,22 @@ impl Pending {
         }
         self.arrived.push(item);
     }
+
+    fn answers(&self) -> Vec<&str> {
+        self.arrived
+            .iter()
+            .filter_map(|item| match item {
+                Outgoing::Final(message) => Some(&**message),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 /// Answers the POST. `session_header` is set on the response (for `initialize`).
 pub(super) async fn respond(
     state: &AppState,
-    session: &SessionRecord,
+    target: &Target,
     accepts: Accepts,
     mut pending: Pending,
     session_header: bool,
@@ -132,15 +154,13 @@ pub(super) async fn respond(
         tokio::pin!(deadline);
         loop {
             if pending.running == 0 {
-                let mut response = json_answer(&pending);
-                if session_header {
+                let mut response = json_answer(&pending, matches!(target, Target::Stateless(_)));
+                if session_header && let Target::Session(session) = target {
                     set_session_header(&mut response, session);
                 }
                 return Ok(response);
             }
-            let Some(receiver) = pending.receiver.as_mut() else {
-                break;
-            };
+            let Some(receiver) = pending.receiver.as_mut() else { break };
             tokio::select! {
                 item = receiver.recv() => match item {
                     Some(item @ (Outgoing::Message(_) | Outgoing::CloseStream)) if accepts.sse => {
@@ -156,42 +176,54 @@ pub(super) async fn respond(
             }
         }
     }
-    let mut response = stream_answer(state, session, pending).await?;
-    if session_header {
-        set_session_header(&mut response, session);
+    match target {
+        Target::Session(session) => {
+            let mut response = logged_stream(state, session, pending).await?;
+            if session_header {
+                set_session_header(&mut response, session);
+            }
+            Ok(response)
+        }
+        Target::Stateless(_) => Ok(direct_stream(state, pending)),
     }
-    Ok(response)
 }
 
 /// Everything answered: JSON (an array for batches), or 202 if every request was cancelled.
-fn json_answer(pending: &Pending) -> Response {
-    let answers: Vec<&str> = pending
-        .arrived
-        .iter()
-        .filter_map(|item| match item {
-            Outgoing::Final(message) => Some(&**message),
-            _ => None,
-        })
-        .collect();
-    let body = match (pending.batch, answers.as_slice()) {
+/// A stateless-era error gets the HTTP status its code calls for.
+fn json_answer(pending: &Pending, stateless: bool) -> Response {
+    let answers = pending.answers();
+    let (status, body) = match (pending.batch, answers.as_slice()) {
         (_, []) => return StatusCode::ACCEPTED.into_response(),
-        (true, answers) => format!("[{}]", answers.join(",")),
-        (false, [answer, ..]) => (*answer).to_owned(),
+        (true, answers) => (StatusCode::OK, format!("[{}]", answers.join(","))),
+        (false, [answer, ..]) => {
+            let status = if stateless { status_of(answer) } else { StatusCode::OK };
+            (status, (*answer).to_owned())
+        }
     };
-    json_body(StatusCode::OK, body)
+    json_body(status, body)
 }
 
-/// Switches to SSE: the pump logs every message, the response reads the log.
-async fn stream_answer(
+/// The HTTP status of a stateless-era answer: 404 for unknown methods, 400 for the errors the
+/// revision says are bad requests, 200 otherwise.
+fn status_of(answer: &str) -> StatusCode {
+    let code = serde_json::from_str::<serde_json::Value>(answer)
+        .ok()
+        .and_then(|value| value.pointer("/error/code").and_then(serde_json::Value::as_i64));
+    match code {
+        Some(-32601) => StatusCode::NOT_FOUND,
+        Some(-32022..=-32020) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    }
+}
+
+/// A session's answer as SSE: the pump logs every message, the response reads the log.
+async fn logged_stream(
     state: &AppState,
     session: &SessionRecord,
     mut pending: Pending,
 ) -> Result<Response, TransportError> {
     let bus = Arc::clone(state.server.bus());
-    let key = StreamKey {
-        session: session.id.clone(),
-        stream: StreamId::new_request(),
-    };
+    let key = StreamKey { session: session.id.clone(), stream: StreamId::new_request() };
     let subscription = bus.subscribe(&key).await.map_err(|error| {
         tracing::error!(%error, "cannot open a response stream");
         TransportError::Unavailable
@@ -202,15 +234,52 @@ async fn stream_answer(
     if let Some(guard) = pending.abandon.take() {
         guard.disarm();
     }
-    tokio::spawn(pump(bus, key.clone(), pending));
+    let stream = key.stream;
+    tokio::spawn(pump(bus, key, pending));
     let options = sse::StreamOptions {
+        ids: Some(stream),
         prime: version::primes_streams(&session.protocol_version),
         retry: state.settings.sse_retry,
         keepalive: state.settings.sse_keepalive,
-        sessions: Arc::clone(state.server.sessions()),
+        touch: Some(sse::Touch { sessions: Arc::clone(state.server.sessions()), session: session.id.clone() }),
         stop: Some(stop),
     };
-    Ok(sse::response(key, subscription, options))
+    Ok(sse::response(subscription, options))
+}
+
+/// A stateless-era answer as SSE, straight from the requests' output. The response owns the
+/// requests: when the client goes away, they are cancelled.
+fn direct_stream(state: &AppState, pending: Pending) -> Response {
+    let queue: VecDeque<Outgoing> = pending.arrived.iter().cloned().collect();
+    let events = futures::stream::unfold((pending, queue, 0u64), |(mut pending, mut queue, mut position)| async move {
+        loop {
+            match queue.pop_front() {
+                Some(Outgoing::Message(data) | Outgoing::Final(data)) => {
+                    position += 1;
+                    return Some((LoggedEvent { position, data }, (pending, queue, position)));
+                }
+                Some(Outgoing::Dropped | Outgoing::CloseStream) => continue,
+                None => {}
+            }
+            if pending.running == 0 {
+                return None;
+            }
+            let item = pending.receiver.as_mut()?.recv().await?;
+            if matches!(item, Outgoing::Final(_) | Outgoing::Dropped) {
+                pending.running -= 1;
+            }
+            queue.push_back(item);
+        }
+    });
+    let options = sse::StreamOptions {
+        ids: None,
+        prime: false,
+        retry: state.settings.sse_retry,
+        keepalive: state.settings.sse_keepalive,
+        touch: None,
+        stop: None,
+    };
+    sse::response(Subscription { after: 0, events: events.boxed() }, options)
 }
 
 /// Logs a POST's messages on its stream until every request has answered.
@@ -220,9 +289,7 @@ async fn pump(bus: Arc<dyn EventBus>, key: StreamKey, mut pending: Pending) {
     }
     if let Some(mut receiver) = pending.receiver.take() {
         while pending.running > 0 {
-            let Some(item) = receiver.recv().await else {
-                break;
-            };
+            let Some(item) = receiver.recv().await else { break };
             if matches!(item, Outgoing::Final(_) | Outgoing::Dropped) {
                 pending.running -= 1;
             }
@@ -237,13 +304,8 @@ async fn pump(bus: Arc<dyn EventBus>, key: StreamKey, mut pending: Pending) {
 /// Puts one item on the stream: messages into the log, a close request to the readers.
 async fn forward(bus: &dyn EventBus, key: &StreamKey, item: Outgoing) {
     let outcome = match item {
-        Outgoing::Message(message) | Outgoing::Final(message) => {
-            bus.append(key, message).await.map(|_| ())
-        }
-        Outgoing::CloseStream => {
-            bus.publish(&key.session, Signal::CloseStream { stream: key.stream })
-                .await
-        }
+        Outgoing::Message(message) | Outgoing::Final(message) => bus.append(key, message).await.map(|_| ()),
+        Outgoing::CloseStream => bus.publish(&key.session, Signal::CloseStream { stream: key.stream }).await,
         Outgoing::Dropped => Ok(()),
     };
     if let Err(error) = outcome {
@@ -253,8 +315,22 @@ async fn forward(bus: &dyn EventBus, key: &StreamKey, item: Outgoing) {
 
 fn set_session_header(response: &mut Response, session: &SessionRecord) {
     if let Ok(value) = HeaderValue::from_str(session.id.as_str()) {
-        response
-            .headers_mut()
-            .insert(super::headers::SESSION_ID, value);
+        response.headers_mut().insert(super::headers::SESSION_ID, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stateless_errors_get_their_http_status() {
+        let error = |code: i64| format!(r#"{{"jsonrpc":"2.0","id":1,"error":{{"code":{code},"message":"m"}}}}"#);
+        assert_eq!(status_of(&error(-32601)), StatusCode::NOT_FOUND);
+        for code in [-32020, -32021, -32022] {
+            assert_eq!(status_of(&error(code)), StatusCode::BAD_REQUEST, "{code}");
+        }
+        assert_eq!(status_of(&error(-32602)), StatusCode::OK);
+        assert_eq!(status_of(r#"{"jsonrpc":"2.0","id":1,"result":{}}"#), StatusCode::OK);
     }
 }

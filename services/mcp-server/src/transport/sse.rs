@@ -18,8 +18,8 @@ use futures::{StreamExt, future::BoxFuture};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use crate::{
-    bus::{EventId, LoggedEvent, StreamKey, Subscription},
-    session::SessionStore,
+    bus::{EventId, LoggedEvent, StreamId, Subscription},
+    session::{SessionId, SessionStore},
 };
 
 /// Why a stream was told to stop before its log ended.
@@ -32,75 +32,70 @@ pub(super) enum StopReason {
     Replaced,
 }
 
+/// Keeps a session alive while one of its streams is open.
+pub(super) struct Touch {
+    /// The store holding the session.
+    pub sessions: Arc<dyn SessionStore>,
+    /// The session.
+    pub session: SessionId,
+}
+
 /// How one SSE response behaves.
 pub(super) struct StreamOptions {
-    /// Send a priming event first (2025-11-25 and later).
+    /// The stream events belong to: each event gets the id `<stream>.<position>` for
+    /// `Last-Event-ID`. `None` (stateless era): events carry no id, nothing can be resumed.
+    pub ids: Option<StreamId>,
+    /// Send a priming event first (2025-11-25 sessions; needs `ids`).
     pub prime: bool,
-    /// The `retry` hint, in the priming event and at shutdown.
+    /// The `retry` hint, in the priming event and when told to reconnect.
     pub retry: Duration,
     /// Quiet time before a keep-alive comment.
     pub keepalive: Duration,
-    /// Kept alive while the stream is open (touched at each keep-alive).
-    pub sessions: Arc<dyn SessionStore>,
-    /// Resolves when the stream must stop early; `None` for streams that only end with their log.
+    /// The session kept alive at each keep-alive, if any.
+    pub touch: Option<Touch>,
+    /// Resolves when the stream must stop early; `None` for streams that only end with their events.
     pub stop: Option<BoxFuture<'static, StopReason>>,
 }
 
-/// Builds the SSE response for `key`, reading `subscription`.
-pub(super) fn response(
-    key: StreamKey,
-    subscription: Subscription,
-    options: StreamOptions,
-) -> Response {
+/// Builds the SSE response carrying `subscription`'s events.
+pub(super) fn response(subscription: Subscription, options: StreamOptions) -> Response {
     // Something goes out at once either way: HTTP servers send the response head with the first
     // body bytes, and a client must not wait for the first event to learn the stream is open.
-    let first = if options.prime {
-        let id = EventId {
-            stream: key.stream,
-            position: subscription.after,
-        };
-        priming_event(&id, options.retry)
-    } else {
-        Bytes::from_static(
-            b": stream open
-
-",
-        )
+    let first = match options.ids {
+        Some(stream) if options.prime => {
+            priming_event(&EventId { stream, position: subscription.after }, options.retry)
+        }
+        _ => Bytes::from_static(b": stream open\n\n"),
     };
-    let mut keepalive =
-        tokio::time::interval_at(Instant::now() + options.keepalive, options.keepalive);
+    let mut keepalive = tokio::time::interval_at(Instant::now() + options.keepalive, options.keepalive);
     keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let state = State {
-        key,
+        ids: options.ids,
         events: subscription.events,
         first: Some(first),
         keepalive,
         retry: options.retry,
-        sessions: options.sessions,
+        touch: options.touch,
         stop: options.stop,
         done: false,
     };
-    let frames = futures::stream::unfold(state, State::next_frame)
-        .map(Ok::<Bytes, std::convert::Infallible>);
+    let frames = futures::stream::unfold(state, State::next_frame).map(Ok::<Bytes, std::convert::Infallible>);
     let mut response = Response::new(Body::from_stream(frames));
     *response.status_mut() = StatusCode::OK;
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
     response
 }
 
 struct State {
-    key: StreamKey,
+    ids: Option<StreamId>,
     events: futures::stream::BoxStream<'static, LoggedEvent>,
     first: Option<Bytes>,
     keepalive: Interval,
     retry: Duration,
-    sessions: Arc<dyn SessionStore>,
+    touch: Option<Touch>,
     stop: Option<BoxFuture<'static, StopReason>>,
     done: bool,
 }
@@ -114,12 +109,7 @@ impl State {
             return Some((first, self));
         }
         let step = {
-            let Self {
-                events,
-                stop,
-                keepalive,
-                ..
-            } = &mut self;
+            let Self { events, stop, keepalive, .. } = &mut self;
             let stop = async {
                 match stop.as_mut() {
                     Some(stop) => stop.await,
@@ -137,11 +127,8 @@ impl State {
             Step::Event(None) => None,
             Step::Event(Some(event)) => {
                 self.keepalive.reset();
-                let id = EventId {
-                    stream: self.key.stream,
-                    position: event.position,
-                };
-                Some((message_event(&id, &event.data), self))
+                let id = self.ids.map(|stream| EventId { stream, position: event.position });
+                Some((message_event(id.as_ref(), &event.data), self))
             }
             Step::Stop(reason) => {
                 self.done = true;
@@ -151,11 +138,11 @@ impl State {
                 }
             }
             Step::KeepAlive => {
-                match self.sessions.touch(&self.key.session).await {
-                    Ok(false) => return None,
-                    Ok(true) => {}
-                    Err(error) => {
-                        tracing::warn!(%error, "cannot refresh the session of an open stream")
+                if let Some(touch) = &self.touch {
+                    match touch.sessions.touch(&touch.session).await {
+                        Ok(false) => return None,
+                        Ok(true) => {}
+                        Err(error) => tracing::warn!(%error, "cannot refresh the session of an open stream"),
                     }
                 }
                 Some((Bytes::from_static(b": keep-alive\n\n"), self))
@@ -170,13 +157,15 @@ enum Step {
     KeepAlive,
 }
 
-/// `id:` + `data:` lines for one message. Line breaks inside `data` (JSON never has raw ones,
-/// but be exact) become extra `data:` lines, which SSE joins back with `\n`.
-pub(super) fn message_event(id: &EventId, data: &str) -> Bytes {
+/// `id:` (when given) + `data:` lines for one message. Line breaks inside `data` (JSON never has
+/// raw ones, but be exact) become extra `data:` lines, which SSE joins back with `\n`.
+pub(super) fn message_event(id: Option<&EventId>, data: &str) -> Bytes {
     let mut frame = String::with_capacity(data.len() + 32);
-    frame.push_str("id: ");
-    frame.push_str(&id.to_string());
-    frame.push('\n');
+    if let Some(id) = id {
+        frame.push_str("id: ");
+        frame.push_str(&id.to_string());
+        frame.push('\n');
+    }
     for line in data.split(['\n', '\r']) {
         frame.push_str("data: ");
         frame.push_str(line);
@@ -211,11 +200,11 @@ mod tests {
             position: 3,
         };
         assert_eq!(
-            &message_event(&id, "{\"a\":1}")[..],
+            &message_event(Some(&id), "{\"a\":1}")[..],
             b"id: g.3\ndata: {\"a\":1}\n\n"
         );
         assert_eq!(
-            &message_event(&id, "a\nb")[..],
+            &message_event(Some(&id), "a\nb")[..],
             b"id: g.3\ndata: a\ndata: b\n\n"
         );
         assert_eq!(

@@ -30,6 +30,9 @@ fn state(shutdown: CancellationToken) -> AppState {
     let settings = EngineSettings {
         instructions: None,
         client_request_timeout: Duration::from_secs(5),
+        state_keys: crate::sealing::KeyRing::ephemeral(),
+        state_ttl: Duration::from_secs(60),
+        shutdown: CancellationToken::new(),
     };
     let server = McpServer::new(
         Features::with_defaults(&[]).unwrap(),

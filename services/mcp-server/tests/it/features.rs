@@ -289,7 +289,8 @@ async fn prompts_are_listed_and_filled_in() {
             "test_simple_prompt",
             "test_prompt_with_arguments",
             "test_prompt_with_embedded_resource",
-            "test_prompt_with_image"
+            "test_prompt_with_image",
+            "test_input_required_result_prompt"
         ]
     );
     assert_eq!(

@@ -52,7 +52,7 @@ impl Tool for Sampling {
         )]
         let params =
             CreateMessageRequestParams::new(vec![SamplingMessage::user_text(input.prompt)], 100);
-        let result = context.create_message(params).await?;
+        let result = context.create_message("sample", params).await?;
         #[expect(
             deprecated,
             reason = "sampling is part of every protocol version we serve"
@@ -104,7 +104,7 @@ impl Tool for Elicitation {
             )
             .build()
             .map_err(ToolError::new)?;
-        let answer = context.elicit(input.message, schema).await?;
+        let answer = context.elicit("user_info", input.message, schema).await?;
         Ok(text_result(format!("User response: {}", describe(&answer))))
     }
 }
@@ -152,10 +152,7 @@ impl Tool for ElicitationDefaults {
             .build()
             .map_err(ToolError::new)?;
         let answer = context
-            .elicit(
-                "Please review and update the form fields with defaults",
-                schema,
-            )
+            .elicit("defaults", "Please review and update the form fields with defaults", schema)
             .await?;
         Ok(text_result(format!(
             "Elicitation completed: {}",
@@ -213,8 +210,7 @@ impl Tool for ElicitationEnums {
             .required_enum_schema("titledMulti", titled_multi)
             .build()
             .map_err(ToolError::new)?;
-        let answer = context
-            .elicit("Please choose from each kind of list", schema)
+        let answer = context.elicit("choices", "Please choose from each kind of list", schema)
             .await?;
         Ok(text_result(format!(
             "Elicitation completed: {}",
@@ -242,12 +238,7 @@ impl Tool for UrlElicitation {
     async fn call(&self, _input: NoArguments, context: Context) -> ToolResult {
         let elicitation_id = format!("{:016x}", rand::random::<u64>());
         let url = format!("https://example.com/authorize?elicitation={elicitation_id}");
-        let answer = context
-            .elicit_url(
-                "Please authorize access on the linked page",
-                url,
-                elicitation_id.clone(),
-            )
+        let answer = context.elicit_url("authorization", "Please authorize access on the linked page", url, elicitation_id.clone())
             .await?;
         if answer.action == rmcp::model::ElicitationAction::Accept {
             context.notify_elicitation_complete(&elicitation_id).await;
@@ -275,7 +266,7 @@ impl Tool for ListRoots {
     }
 
     async fn call(&self, _input: NoArguments, context: Context) -> ToolResult {
-        let roots = context.list_roots().await?;
+        let roots = context.list_roots("roots").await?;
         #[expect(
             deprecated,
             reason = "roots are part of every protocol version we serve"
