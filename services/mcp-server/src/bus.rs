@@ -120,6 +120,12 @@ pub trait EventBus: Send + Sync + std::fmt::Debug + 'static {
     /// Listens to the signals of `session` published from now on.
     async fn signals(&self, session: &SessionId) -> Result<BoxStream<'static, Signal>, BusError>;
 
+    /// Sends `signal` to whoever runs task `task`, on any replica. At most once.
+    async fn publish_task(&self, task: &str, signal: Signal) -> Result<(), BusError>;
+
+    /// Listens to the signals of task `task` published from now on.
+    async fn task_signals(&self, task: &str) -> Result<BoxStream<'static, Signal>, BusError>;
+
     /// Sends `event` to every listener of server events, on every replica. At most once.
     async fn publish_server_event(&self, event: ServerEvent) -> Result<(), BusError>;
 

@@ -63,6 +63,11 @@ pub struct Config {
     pub state_keys: Option<KeyRing>,
     /// `MCP_REQUEST_STATE_TTL_SECS`: how long a `requestState` stays valid (default 600).
     pub request_state_ttl: Duration,
+    /// `MCP_TASK_TTL_SECS`: how long a task (stateless era, tasks extension) stays readable
+    /// after its creation (default 3600).
+    pub task_ttl: Duration,
+    /// `MCP_TASK_POLL_INTERVAL_MS`: how often clients are told to poll a task (default 1000).
+    pub task_poll_interval: Duration,
     /// `MCP_INSTRUCTIONS`: optional instructions returned by `initialize`.
     pub instructions: Option<String>,
     /// `SHUTDOWN_GRACE_SECS`: how long in-flight requests may run after SIGTERM (default 25).
@@ -112,8 +117,13 @@ impl Config {
         positive("MCP_SESSION_IDLE_TTL_SECS", raw.mcp_session_idle_ttl_secs)?;
         positive("MCP_SSE_KEEPALIVE_SECS", raw.mcp_sse_keepalive_secs)?;
         positive("MCP_EVENT_LOG_CAPACITY", raw.mcp_event_log_capacity)?;
-        positive("MCP_CLIENT_REQUEST_TIMEOUT_SECS", raw.mcp_client_request_timeout_secs)?;
+        positive(
+            "MCP_CLIENT_REQUEST_TIMEOUT_SECS",
+            raw.mcp_client_request_timeout_secs,
+        )?;
         positive("MCP_REQUEST_STATE_TTL_SECS", raw.mcp_request_state_ttl_secs)?;
+        positive("MCP_TASK_TTL_SECS", raw.mcp_task_ttl_secs)?;
+        positive("MCP_TASK_POLL_INTERVAL_MS", raw.mcp_task_poll_interval_ms)?;
         let state_keys = raw
             .mcp_state_keys
             .as_deref()
@@ -138,6 +148,8 @@ impl Config {
             client_request_timeout: Duration::from_secs(raw.mcp_client_request_timeout_secs),
             state_keys,
             request_state_ttl: Duration::from_secs(raw.mcp_request_state_ttl_secs),
+            task_ttl: Duration::from_secs(raw.mcp_task_ttl_secs),
+            task_poll_interval: Duration::from_millis(raw.mcp_task_poll_interval_ms),
             instructions: raw.mcp_instructions.filter(|text| !text.trim().is_empty()),
             shutdown_grace: Duration::from_secs(raw.shutdown_grace_secs),
         })

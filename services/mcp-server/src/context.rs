@@ -12,9 +12,13 @@ use std::sync::Arc;
 use rmcp::model::{
     ClientCapabilities, ElicitResult, ElicitationSchema, ProgressNotificationParam, ProtocolVersion,
 };
-#[expect(deprecated, reason = "sampling, roots and logging are part of every version we serve")]
+#[expect(
+    deprecated,
+    reason = "sampling, roots and logging are part of every version we serve"
+)]
 use rmcp::model::{
-    CreateMessageRequestParams, CreateMessageResult, ListRootsResult, LoggingMessageNotificationParam,
+    CreateMessageRequestParams, CreateMessageResult, ListRootsResult,
+    LoggingMessageNotificationParam,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -52,7 +56,9 @@ impl Capability {
         let elicitation = capabilities.elicitation.as_ref();
         match self {
             Self::Sampling => capabilities.sampling.is_some(),
-            Self::ElicitationForm => elicitation.is_some_and(|e| e.form.is_some() || e.url.is_none()),
+            Self::ElicitationForm => {
+                elicitation.is_some_and(|e| e.form.is_some() || e.url.is_none())
+            }
             Self::ElicitationUrl => elicitation.is_some_and(|e| e.url.is_some()),
             Self::Roots => capabilities.roots.is_some(),
         }
@@ -74,7 +80,9 @@ impl Context {
     /// Reports progress on the request's own stream, if the client asked for progress
     /// (`_meta.progressToken`); otherwise does nothing. `progress` must grow with each call.
     pub async fn progress(&self, progress: f64, total: Option<f64>, message: Option<String>) {
-        let Some(token) = self.request.progress_token.clone() else { return };
+        let Some(token) = self.request.progress_token.clone() else {
+            return;
+        };
         let mut params = ProgressNotificationParam::new(token, progress);
         params.total = total;
         params.message = message;
@@ -109,9 +117,15 @@ impl Context {
         if !self.request.may_log() || !level.passes(self.request.log_level().await) {
             return None;
         }
-        #[expect(deprecated, reason = "logging is part of every protocol version we serve")]
+        #[expect(
+            deprecated,
+            reason = "logging is part of every protocol version we serve"
+        )]
         let params = LoggingMessageNotificationParam::new(level.into(), data);
-        Some(jsonrpc::notification("notifications/message", to_value(&params)))
+        Some(jsonrpc::notification(
+            "notifications/message",
+            to_value(&params),
+        ))
     }
 
     /// Fails unless the client declared `capability`. In the stateless era the whole request
@@ -148,9 +162,15 @@ impl Context {
             params["mode"] = json!("form");
         }
         let answer: ElicitResult = self.ask(key, "elicitation/create", params).await?;
-        if answer.content.as_ref().is_some_and(|content| !content.is_object()) {
+        if answer
+            .content
+            .as_ref()
+            .is_some_and(|content| !content.is_object())
+        {
             self.request.reject_answer(key, "content must be an object");
-            return Err(ClientRequestError::Malformed("content must be an object".to_owned()));
+            return Err(ClientRequestError::Malformed(
+                "content must be an object".to_owned(),
+            ));
         }
         Ok(answer)
     }
@@ -189,24 +209,36 @@ impl Context {
     }
 
     /// Asks the client's LLM for a completion (sampling).
-    #[expect(deprecated, reason = "sampling is part of every protocol version we serve")]
+    #[expect(
+        deprecated,
+        reason = "sampling is part of every protocol version we serve"
+    )]
     pub async fn create_message(
         &self,
         key: &str,
         params: CreateMessageRequestParams,
     ) -> Result<CreateMessageResult, ClientRequestError> {
         self.require(Capability::Sampling)?;
-        self.ask(key, "sampling/createMessage", to_value(&params)).await
+        self.ask(key, "sampling/createMessage", to_value(&params))
+            .await
     }
 
     /// Asks the client for its roots (the directories or URIs it lets the server work in).
-    #[expect(deprecated, reason = "roots are part of every protocol version we serve")]
+    #[expect(
+        deprecated,
+        reason = "roots are part of every protocol version we serve"
+    )]
     pub async fn list_roots(&self, key: &str) -> Result<ListRootsResult, ClientRequestError> {
         self.require(Capability::Roots)?;
         self.ask(key, "roots/list", json!({})).await
     }
 
-    async fn ask<T: DeserializeOwned>(&self, key: &str, method: &str, params: Value) -> Result<T, ClientRequestError> {
+    async fn ask<T: DeserializeOwned>(
+        &self,
+        key: &str,
+        method: &str,
+        params: Value,
+    ) -> Result<T, ClientRequestError> {
         let answer = self.request.ask(key, method, params).await?;
         serde_json::from_value(answer).map_err(|error| {
             self.request.reject_answer(key, &error.to_string());
@@ -219,6 +251,21 @@ impl Context {
     /// 2025-11-25 sessions; a no-op for older ones and for the stateless era).
     pub async fn close_stream(&self) {
         self.request.close_stream().await;
+    }
+
+    /// Turns the call into a task, for a tool registered with [`crate::tools::TaskSupport`]
+    /// `Optional` or `Required` and a client that declared the tasks extension on the request:
+    /// the client gets the task handle at once and polls `tasks/get`; the call runs on, its
+    /// questions ([`Context::elicit`] and the like) become the task's input requests, and its
+    /// result becomes the task's. In every other case this does nothing and the call answers
+    /// as usual. Call it before long work, after any question that should be settled first.
+    pub async fn run_as_task(&self) {
+        self.request.run_as_task().await;
+    }
+
+    /// The id of the task the call runs as, once it became one.
+    pub fn task_id(&self) -> Option<String> {
+        self.request.task_id()
     }
 
     /// Tells the clients subscribed to `uri` that the resource changed.

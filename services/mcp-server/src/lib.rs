@@ -18,6 +18,7 @@ pub mod resources;
 pub mod sealing;
 pub mod session;
 pub mod startup;
+pub mod tasks;
 pub mod tools;
 pub mod transport;
 

@@ -20,6 +20,7 @@ mod notify;
 mod outbox;
 mod peer;
 mod stateless;
+mod tasks;
 pub mod version;
 
 use std::{sync::Arc, time::Duration};
@@ -37,7 +38,9 @@ pub use self::{
     outbox::{Outbox, Outgoing},
     peer::{Peer, RequestMeta},
 };
-use crate::{bus::EventBus, features::Features, sealing::KeyRing, session::SessionStore};
+use crate::{
+    bus::EventBus, features::Features, sealing::KeyRing, session::SessionStore, tasks::TaskStore,
+};
 
 /// Engine settings taken from the configuration.
 #[derive(Debug, Clone)]
@@ -52,6 +55,20 @@ pub struct EngineSettings {
     pub state_ttl: Duration,
     /// Cancelled when the process stops: long-lived requests (`subscriptions/listen`) end.
     pub shutdown: CancellationToken,
+    /// Where tasks are kept.
+    pub task_store: Arc<dyn TaskStore>,
+    /// How long a task stays readable after its creation.
+    pub task_ttl: Duration,
+    /// How often clients should poll a task.
+    pub task_poll_interval: Duration,
+}
+
+/// Tasks: their store and lifetimes.
+#[derive(Debug)]
+struct TaskSettings {
+    store: Arc<dyn TaskStore>,
+    ttl: Duration,
+    poll_interval: Duration,
 }
 
 /// Sealing of stateless-era request state.
@@ -69,6 +86,7 @@ pub struct McpServer {
     instructions: Option<String>,
     services: Services,
     state: StateSealing,
+    tasks: TaskSettings,
     shutdown: CancellationToken,
 }
 
@@ -95,7 +113,15 @@ impl McpServer {
             info,
             instructions: settings.instructions,
             services,
-            state: StateSealing { keys: settings.state_keys, ttl: settings.state_ttl },
+            tasks: TaskSettings {
+                store: settings.task_store,
+                ttl: settings.task_ttl,
+                poll_interval: settings.task_poll_interval,
+            },
+            state: StateSealing {
+                keys: settings.state_keys,
+                ttl: settings.state_ttl,
+            },
             shutdown: settings.shutdown,
         }
     }

@@ -58,7 +58,10 @@ pub struct KeyRing {
 impl std::fmt::Debug for KeyRing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kids: Vec<&str> = self.keys.iter().map(|key| key.kid.as_str()).collect();
-        f.debug_struct("KeyRing").field("kids", &kids).field("ephemeral", &self.ephemeral).finish()
+        f.debug_struct("KeyRing")
+            .field("kids", &kids)
+            .field("ephemeral", &self.ephemeral)
+            .finish()
     }
 }
 
@@ -73,30 +76,57 @@ impl KeyRing {
     /// Parses `kid:base64-32-byte-key[,kid:key…]` (standard or URL-safe base64).
     pub fn parse(setting: &str) -> Result<Self, ConfigError> {
         let mut keys: Vec<NamedKey> = Vec::new();
-        for item in setting.split(',').map(str::trim).filter(|item| !item.is_empty()) {
-            let invalid = |why: &str| ConfigError::new(format!("MCP_STATE_KEYS: {why} (entries are kid:base64-of-32-bytes)"));
-            let (kid, encoded) = item.split_once(':').ok_or_else(|| invalid("an entry has no ':'"))?;
-            let kid_ok = !kid.is_empty() && kid.len() <= 32 && kid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        for item in setting
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+        {
+            let invalid = |why: &str| {
+                ConfigError::new(format!(
+                    "MCP_STATE_KEYS: {why} (entries are kid:base64-of-32-bytes)"
+                ))
+            };
+            let (kid, encoded) = item
+                .split_once(':')
+                .ok_or_else(|| invalid("an entry has no ':'"))?;
+            let kid_ok = !kid.is_empty()
+                && kid.len() <= 32
+                && kid
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
             if !kid_ok {
                 return Err(invalid("key ids are 1-32 letters, digits, '-' or '_'"));
             }
             if keys.iter().any(|key| key.kid == kid) {
                 return Err(invalid("a key id appears twice"));
             }
-            let bytes = decode_key(encoded.trim()).ok_or_else(|| invalid("a key is not base64 of exactly 32 bytes"))?;
-            keys.push(NamedKey { kid: kid.to_owned(), cipher: XChaCha20Poly1305::new(Key::from_slice(&bytes)) });
+            let bytes = decode_key(encoded.trim())
+                .ok_or_else(|| invalid("a key is not base64 of exactly 32 bytes"))?;
+            keys.push(NamedKey {
+                kid: kid.to_owned(),
+                cipher: XChaCha20Poly1305::new(Key::from_slice(&bytes)),
+            });
         }
         if keys.is_empty() {
             return Err(ConfigError::new("MCP_STATE_KEYS: no keys given"));
         }
-        Ok(Self { keys, ephemeral: false })
+        Ok(Self {
+            keys,
+            ephemeral: false,
+        })
     }
 
     /// A ring with one random key, for a single process.
     pub fn ephemeral() -> Self {
         let bytes: [u8; 32] = rand::random();
         let kid = format!("local-{:08x}", rand::random::<u32>());
-        Self { keys: vec![NamedKey { kid, cipher: XChaCha20Poly1305::new(Key::from_slice(&bytes)) }], ephemeral: true }
+        Self {
+            keys: vec![NamedKey {
+                kid,
+                cipher: XChaCha20Poly1305::new(Key::from_slice(&bytes)),
+            }],
+            ephemeral: true,
+        }
     }
 
     /// Whether the ring was generated in this process (other replicas cannot open its values).
@@ -114,7 +144,10 @@ impl KeyRing {
         let plaintext = serde_json::to_vec(&Envelope { exp, value }).unwrap_or_default();
         let nonce: [u8; NONCE_LEN] = rand::random();
         let aad = associated_data(&key.kid, binding);
-        let payload = Payload { msg: &plaintext, aad: &aad };
+        let payload = Payload {
+            msg: &plaintext,
+            aad: &aad,
+        };
         let Ok(ciphertext) = key.cipher.encrypt(XNonce::from_slice(&nonce), payload) else {
             // Encryption with a valid key and nonce does not fail.
             unreachable!("XChaCha20-Poly1305 encryption failed");
@@ -127,11 +160,18 @@ impl KeyRing {
     /// Opens a sealed value, checking its key, integrity, binding and expiry.
     pub fn open<T: DeserializeOwned>(&self, sealed: &str, binding: &[u8]) -> Result<T, SealError> {
         let mut parts = sealed.splitn(3, '.');
-        let (Some(VERSION), Some(kid), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
+        let (Some(VERSION), Some(kid), Some(body)) = (parts.next(), parts.next(), parts.next())
+        else {
             return Err(SealError::Malformed);
         };
-        let key = self.keys.iter().find(|key| key.kid == kid).ok_or(SealError::UnknownKey)?;
-        let bytes = URL_SAFE_NO_PAD.decode(body).map_err(|_| SealError::Malformed)?;
+        let key = self
+            .keys
+            .iter()
+            .find(|key| key.kid == kid)
+            .ok_or(SealError::UnknownKey)?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|_| SealError::Malformed)?;
         if bytes.len() <= NONCE_LEN {
             return Err(SealError::Malformed);
         }
@@ -139,9 +179,16 @@ impl KeyRing {
         let aad = associated_data(kid, binding);
         let plaintext = key
             .cipher
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: &aad })
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: &aad,
+                },
+            )
             .map_err(|_| SealError::Forged)?;
-        let envelope: Envelope<T> = serde_json::from_slice(&plaintext).map_err(|_| SealError::Malformed)?;
+        let envelope: Envelope<T> =
+            serde_json::from_slice(&plaintext).map_err(|_| SealError::Malformed)?;
         if envelope.exp <= now_secs() {
             return Err(SealError::Expired);
         }
@@ -164,7 +211,9 @@ fn decode_key(encoded: &str) -> Option<[u8; 32]> {
 }
 
 fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 #[cfg(test)]

@@ -16,10 +16,11 @@ use crate::{
     bus::{EventBus, MemoryBus, MemoryBusLimits},
     config::Config,
     features::Features,
-    sealing::KeyRing,
     health,
     protocol::{EngineSettings, McpServer},
+    sealing::KeyRing,
     session::{MemorySessionStore, SessionStore},
+    tasks::{MemoryTaskStore, TaskStore},
     transport::{self, AppState, TransportSettings},
 };
 
@@ -48,6 +49,7 @@ impl App {
         let mut features = Features::with_defaults(&config.feature_packs)?;
         let background = std::mem::take(&mut features.background);
         let sessions = Arc::new(MemorySessionStore::new(config.session_idle_ttl));
+        let tasks = Arc::new(MemoryTaskStore::new());
         let bus = MemoryBus::new(MemoryBusLimits {
             events_per_stream: config.event_log_capacity,
             finished_retention: config.stream_retention,
@@ -67,6 +69,9 @@ impl App {
             state_keys,
             state_ttl: config.request_state_ttl,
             shutdown: shutdown.clone(),
+            task_store: tasks.clone() as Arc<dyn TaskStore>,
+            task_ttl: config.task_ttl,
+            task_poll_interval: config.task_poll_interval,
         };
         let server = Arc::new(McpServer::new(
             features,
@@ -74,7 +79,12 @@ impl App {
             sessions.clone() as Arc<dyn SessionStore>,
             Arc::new(bus.clone()) as Arc<dyn EventBus>,
         ));
-        spawn_janitor(Arc::clone(&server), sessions, bus, shutdown.clone());
+        let stores = Stores {
+            sessions,
+            tasks,
+            bus,
+        };
+        spawn_janitor(Arc::clone(&server), stores, shutdown.clone());
         for job in background {
             let job = job(server.notifier().clone());
             let shutdown = shutdown.clone();
@@ -123,13 +133,21 @@ impl App {
     }
 }
 
-/// Ends idle sessions and forgets finished streams, in the background, until shutdown.
-fn spawn_janitor(
-    server: Arc<McpServer>,
+/// The in-process stores the janitor keeps tidy.
+struct Stores {
     sessions: Arc<MemorySessionStore>,
+    tasks: Arc<MemoryTaskStore>,
     bus: MemoryBus,
-    shutdown: CancellationToken,
-) {
+}
+
+/// Ends idle sessions, forgets finished streams and expired tasks, in the background, until
+/// shutdown.
+fn spawn_janitor(server: Arc<McpServer>, stores: Stores, shutdown: CancellationToken) {
+    let Stores {
+        sessions,
+        tasks,
+        bus,
+    } = stores;
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(Duration::from_secs(10));
         loop {
@@ -147,6 +165,10 @@ fn spawn_janitor(
             let dropped = bus.purge_finished();
             if dropped > 0 {
                 tracing::debug!(streams = dropped, "finished streams forgotten");
+            }
+            let expired = tasks.purge_expired();
+            if expired > 0 {
+                tracing::debug!(tasks = expired, "expired tasks forgotten");
             }
         }
     });

@@ -61,24 +61,53 @@ pub use self::{
 };
 pub use crate::context::Context;
 
-/// A tool failure to report to the model as an `isError` result (not a protocol error).
+/// A tool failure: by default reported to the model as an `isError` result (the model can
+/// react to it); an [`internal`](ToolError::internal) one is a protocol-level error instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ToolError {
     message: String,
+    internal: bool,
 }
 
 impl ToolError {
-    /// A failure described by `message`.
+    /// A failure the model is told about (`isError: true`).
     pub fn new(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
+            internal: false,
         }
     }
 
-    /// What the model is told.
+    /// A failure of the server rather than of the tool's job: a JSON-RPC error (-32603) for a
+    /// direct call, a `failed` task for a task.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            internal: true,
+        }
+    }
+
+    /// What the model or client is told.
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// Whether the failure is the server's.
+    pub fn is_internal(&self) -> bool {
+        self.internal
+    }
+}
+
+/// Whether a tool can run as a task (the stateless era's tasks extension).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TaskSupport {
+    /// Always answers directly.
+    #[default]
+    Forbidden,
+    /// Runs as a task when the client declared the extension, directly otherwise.
+    Optional,
+    /// Needs a client that declared the extension (others get -32021).
+    Required,
 }
 
 /// Any error (a failed client request, a failed I/O call) fails the tool with its message.
@@ -122,6 +151,12 @@ pub trait Tool: Send + Sync + 'static {
     /// hand-written schema unchanged.
     fn input_schema(&self) -> JsonObject {
         schema_for::<Self::Input>()
+    }
+
+    /// Whether the tool can run as a task; such a tool calls [`Context::run_as_task`] where its
+    /// long-running part begins.
+    fn task_support(&self) -> TaskSupport {
+        TaskSupport::Forbidden
     }
 
     /// The `outputSchema` of `structuredContent`, if the tool returns structured results.

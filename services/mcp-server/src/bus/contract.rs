@@ -41,6 +41,7 @@ pub(crate) async fn suite<B: EventBus>(make: impl Fn(usize) -> B) {
     streams_and_sessions_are_isolated(&make(100)).await;
     signals_reach_every_listener_of_their_session_only(&make(100)).await;
     server_events_reach_every_listener(&make(100)).await;
+    task_signals_reach_the_task_only(&make(100)).await;
     make(100).check().await.unwrap();
 }
 
@@ -173,4 +174,25 @@ async fn server_events_reach_every_listener(bus: &impl EventBus) {
             "only events published after listening"
         );
     }
+}
+
+async fn task_signals_reach_the_task_only(bus: &impl EventBus) {
+    let mut runner = bus.task_signals("t1").await.unwrap();
+    let mut other = bus.task_signals("t2").await.unwrap();
+    let mut session = bus.signals(&SessionId::generate()).await.unwrap();
+    bus.publish_task("t1", Signal::TaskCancelled).await.unwrap();
+    assert_eq!(
+        tokio::time::timeout(WAIT, runner.next()).await.unwrap(),
+        Some(Signal::TaskCancelled)
+    );
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), other.next())
+            .await
+            .is_err()
+    );
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), session.next())
+            .await
+            .is_err()
+    );
 }

@@ -41,10 +41,17 @@ struct Shared {
     server_events: broadcast::Sender<ServerEvent>,
 }
 
+/// Who a signal is for: everyone serving a session, or whoever runs a task.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Channel {
+    Session(SessionId),
+    Task(String),
+}
+
 #[derive(Debug, Default)]
 struct State {
     logs: HashMap<StreamKey, Log>,
-    signals: HashMap<SessionId, broadcast::Sender<Signal>>,
+    signals: HashMap<Channel, broadcast::Sender<Signal>>,
 }
 
 #[derive(Debug)]
@@ -151,6 +158,26 @@ impl Shared {
         // Every critical section leaves the maps consistent, so a poisoned lock is still usable.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    fn publish(&self, channel: Channel, signal: Signal) {
+        let mut state = self.lock();
+        if let Some(sender) = state.signals.get(&channel)
+            && sender.send(signal).is_err()
+        {
+            // Nobody listens any more; forget the channel.
+            state.signals.remove(&channel);
+        }
+    }
+
+    fn listen(&self, channel: Channel) -> BoxStream<'static, Signal> {
+        let receiver = self
+            .lock()
+            .signals
+            .entry(channel)
+            .or_insert_with(|| broadcast::Sender::new(256))
+            .subscribe();
+        lossy(receiver)
+    }
 }
 
 #[async_trait]
@@ -207,26 +234,22 @@ impl EventBus for MemoryBus {
     }
 
     async fn publish(&self, session: &SessionId, signal: Signal) -> Result<(), BusError> {
-        let mut state = self.shared.lock();
-        if let Some(sender) = state.signals.get(session)
-            && sender.send(signal).is_err()
-        {
-            // Nobody listens any more; forget the channel.
-            state.signals.remove(session);
-        }
+        self.shared
+            .publish(Channel::Session(session.clone()), signal);
         Ok(())
     }
 
     async fn signals(&self, session: &SessionId) -> Result<BoxStream<'static, Signal>, BusError> {
-        let receiver = {
-            let mut state = self.shared.lock();
-            state
-                .signals
-                .entry(session.clone())
-                .or_insert_with(|| broadcast::Sender::new(256))
-                .subscribe()
-        };
-        Ok(lossy(receiver))
+        Ok(self.shared.listen(Channel::Session(session.clone())))
+    }
+
+    async fn publish_task(&self, task: &str, signal: Signal) -> Result<(), BusError> {
+        self.shared.publish(Channel::Task(task.to_owned()), signal);
+        Ok(())
+    }
+
+    async fn task_signals(&self, task: &str) -> Result<BoxStream<'static, Signal>, BusError> {
+        Ok(self.shared.listen(Channel::Task(task.to_owned())))
     }
 
     async fn publish_server_event(&self, event: ServerEvent) -> Result<(), BusError> {
@@ -243,7 +266,7 @@ impl EventBus for MemoryBus {
     async fn remove_session(&self, session: &SessionId) -> Result<(), BusError> {
         let mut state = self.shared.lock();
         state.logs.retain(|key, _| &key.session != session);
-        state.signals.remove(session);
+        state.signals.remove(&Channel::Session(session.clone()));
         Ok(())
     }
 

@@ -48,6 +48,15 @@ pub enum Signal {
         /// `Ok(result)` or `Err(error object)`, as the client sent them.
         outcome: Result<Value, Value>,
     },
+    /// A task was cancelled: the replica running it stops it.
+    TaskCancelled,
+    /// The client answered one of a task's input requests (`tasks/update`).
+    TaskInput {
+        /// The input request's key.
+        key: String,
+        /// The answer, as sent.
+        answer: Value,
+    },
     /// The HTTP response carrying this stream should end now with a `retry` hint; the client
     /// reconnects with `Last-Event-ID` and the stream goes on (SSE polling).
     CloseStream {

@@ -41,6 +41,10 @@ pub(super) struct RawConfig {
     pub(super) mcp_state_keys: Option<String>,
     #[serde(default = "default_request_state_ttl_secs")]
     pub(super) mcp_request_state_ttl_secs: u64,
+    #[serde(default = "default_task_ttl_secs")]
+    pub(super) mcp_task_ttl_secs: u64,
+    #[serde(default = "default_task_poll_interval_ms")]
+    pub(super) mcp_task_poll_interval_ms: u64,
     pub(super) mcp_instructions: Option<String>,
     #[serde(default = "default_shutdown_grace_secs")]
     pub(super) shutdown_grace_secs: u64,
@@ -75,6 +79,12 @@ fn default_client_request_timeout_secs() -> u64 {
 }
 fn default_request_state_ttl_secs() -> u64 {
     600
+}
+fn default_task_ttl_secs() -> u64 {
+    3600
+}
+fn default_task_poll_interval_ms() -> u64 {
+    1000
 }
 fn default_shutdown_grace_secs() -> u64 {
     25

@@ -1,6 +1,6 @@
 //! The conformance pack: every tool, resource and prompt the official MCP conformance suite
 //! calls by name, plus a few more that show the remaining result and request kinds (resource
-//! links, structured content, icons, URL-mode elicitation, roots), all written with the public
+//! links, structured content, icons, URL-mode elicitation, roots, tasks), all written with the public
 //! handler API like any other feature.
 //!
 //! Each item is small on purpose: together they show every kind of content, notification and
@@ -16,6 +16,7 @@ mod prompts;
 mod resources;
 mod results;
 mod schema;
+mod tasks;
 
 use crate::features::{Features, RegisterError};
 
@@ -54,7 +55,13 @@ pub fn install(features: &mut Features) -> Result<(), RegisterError> {
         .register(diagnostics::Logging)?
         .register(diagnostics::TriggerToolChange)?
         .register(diagnostics::TriggerPromptChange)?
-        .register(diagnostics::HeaderParam)?;
+        .register(diagnostics::HeaderParam)?
+        .register(tasks::SlowCompute)?
+        .register(tasks::FailingJob)?
+        .register(tasks::ProtocolErrorJob)?
+        .register(tasks::ConfirmDelete)?
+        .register(tasks::MultiInput)?
+        .register(tasks::NameThenTask)?;
     features
         .resources
         .register(resources::StaticText)?

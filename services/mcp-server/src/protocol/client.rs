@@ -89,7 +89,11 @@ impl ClientRequests {
     }
 
     /// Sends `method` with `params` to the client and waits for its result.
-    pub(super) async fn send(&self, method: &str, params: Value) -> Result<Value, ClientRequestError> {
+    pub(super) async fn send(
+        &self,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, ClientRequestError> {
         if !self.outbox.streams() {
             return Err(ClientRequestError::NotStreamable);
         }

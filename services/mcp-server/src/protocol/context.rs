@@ -12,6 +12,7 @@ use super::{
     inputs::InputRound,
     notify::Notifier,
     outbox::OutboxClosed,
+    tasks::TaskRun,
     version,
 };
 use crate::{
@@ -36,6 +37,8 @@ pub struct RequestContext {
     outbox: Outbox,
     client_requests: ClientRequests,
     inputs: Option<Arc<InputRound>>,
+    /// The task side of a task-capable tool call (stateless era, extension declared).
+    pub(super) task: Option<Arc<TaskRun>>,
     notifier: Notifier,
     sessions: Arc<dyn SessionStore>,
     bus: Arc<dyn EventBus>,
@@ -62,16 +65,26 @@ pub(super) struct Incoming {
 }
 
 impl RequestContext {
-    pub(super) fn new(incoming: Incoming, outbox: Outbox, pending: PendingRequests, services: &Services) -> Self {
+    pub(super) fn new(
+        incoming: Incoming,
+        outbox: Outbox,
+        pending: PendingRequests,
+        services: &Services,
+    ) -> Self {
         Self {
             peer: incoming.peer,
             principal: incoming.principal,
             request_id: incoming.request_id,
             progress_token: incoming.progress_token,
             cancellation: CancellationToken::new(),
-            client_requests: ClientRequests::new(pending, outbox.clone(), services.client_request_timeout),
+            client_requests: ClientRequests::new(
+                pending,
+                outbox.clone(),
+                services.client_request_timeout,
+            ),
             outbox,
             inputs: incoming.inputs,
+            task: None,
             notifier: services.notifier.clone(),
             sessions: services.sessions.clone(),
             bus: services.bus.clone(),
@@ -87,9 +100,11 @@ impl RequestContext {
     /// stateless era, where there is none, sends it on the request's own stream.
     pub async fn send_on_session_stream(&self, message: Arc<str>) -> Result<(), BusError> {
         match self.peer.session() {
-            Some(session) => {
-                self.bus.append(&StreamKey::standalone(session.id.clone()), message).await.map(|_| ())
-            }
+            Some(session) => self
+                .bus
+                .append(&StreamKey::standalone(session.id.clone()), message)
+                .await
+                .map(|_| ()),
             None => {
                 let _ = self.send_on_request_stream(message).await;
                 Ok(())
@@ -110,14 +125,40 @@ impl RequestContext {
 
     /// Asks the client for something: a real request on the request's stream in the handshake
     /// era; in the stateless era the answer from this round's inputs, or a recorded question.
-    pub async fn ask(&self, key: &str, method: &str, params: Value) -> Result<Value, ClientRequestError> {
+    pub async fn ask(
+        &self,
+        key: &str,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, ClientRequestError> {
+        if let Some(task) = self.task.as_ref().filter(|task| task.task_id().is_some()) {
+            let request = serde_json::json!({ "method": method, "params": params });
+            return task.ask(key, request).await;
+        }
         match &self.inputs {
             None => self.client_requests.send(method, params).await,
             Some(round) => {
                 let request = serde_json::json!({ "method": method, "params": params });
-                round.answer_or_ask(key, request).cloned().ok_or(ClientRequestError::InputRequired)
+                round
+                    .answer_or_ask(key, request)
+                    .cloned()
+                    .ok_or(ClientRequestError::InputRequired)
             }
         }
+    }
+
+    /// Turns a task-capable tool call into a task when the client declared the extension
+    /// (stateless era): the client gets the task handle now and the call runs on. Otherwise
+    /// does nothing and the call stays an ordinary one.
+    pub async fn run_as_task(&self) {
+        if let Some(task) = &self.task {
+            task.detach().await;
+        }
+    }
+
+    /// The id of the task this call runs as, if it became one.
+    pub fn task_id(&self) -> Option<String> {
+        self.task.as_ref().and_then(|task| task.task_id())
     }
 
     /// Marks the answer for `key` unusable (stateless era: the request fails with -32602).

@@ -45,7 +45,9 @@ impl McpServer {
             Err(error) => {
                 tracing::error!(%error, "cannot listen for cancellation");
                 let error = ErrorData::internal_error("Internal error", None);
-                let _ = outbox.send(Outgoing::Final(jsonrpc::error_response(Some(&id), &error))).await;
+                let _ = outbox
+                    .send(Outgoing::Final(jsonrpc::error_response(Some(&id), &error)))
+                    .await;
                 return;
             }
         };
@@ -58,8 +60,11 @@ impl McpServer {
             progress_token: progress_token(params.as_ref()),
             inputs: None,
         };
-        let context = RequestContext::new(incoming, outbox.clone(), pending.clone(), &self.services);
-        let work = self.handle_request(&context, &method, params).instrument(span);
+        let context =
+            RequestContext::new(incoming, outbox.clone(), pending.clone(), &self.services);
+        let work = self
+            .handle_request(&context, &method, params)
+            .instrument(span);
         let outcome = tokio::select! {
             result = work => Some(result),
             () = watch_signals(signals, &id, &pending) => None,
@@ -88,12 +93,22 @@ impl McpServer {
             return Err(method_not_found(method));
         }
         let capabilities = self.capabilities();
-        let offered = |capability: bool| if capability { Ok(()) } else { Err(method_not_found(method)) };
+        let offered = |capability: bool| {
+            if capability {
+                Ok(())
+            } else {
+                Err(method_not_found(method))
+            }
+        };
         let mut result = match method {
             "ping" => ServerResult::empty(()),
             "logging/setLevel" => self.set_level(context, params).await?,
             "server/discover" => return Ok(self.discover()),
             "subscriptions/listen" => return self.listen(context, params).await,
+            "tasks/get" | "tasks/update" | "tasks/cancel" => {
+                offered(self.features.tools.any_tasks())?;
+                return self.task_method(context, method, params).await;
+            }
             "tools/list" => {
                 offered(capabilities.tools.is_some())?;
                 self.list_tools(params)?
@@ -116,7 +131,8 @@ impl McpServer {
             }
             "resources/subscribe" | "resources/unsubscribe" => {
                 offered(capabilities.resources.is_some())?;
-                self.change_subscription(context, method == "resources/subscribe", params).await?
+                self.change_subscription(context, method == "resources/subscribe", params)
+                    .await?
             }
             "prompts/list" => {
                 offered(capabilities.prompts.is_some())?;

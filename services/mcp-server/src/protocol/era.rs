@@ -2,18 +2,34 @@
 //!
 //! The handshake era (2024-11-05 to 2025-11-25) has `initialize`, sessions, `ping`,
 //! `logging/setLevel` and `resources/(un)subscribe`. The stateless era (2026-07-28) removed
-//! those and added `server/discover` and `subscriptions/listen`.
+//! those and added `server/discover`, `subscriptions/listen` and (with the tasks extension)
+//! `tasks/get`, `tasks/update` and `tasks/cancel`.
 
 /// Methods only the handshake era has.
-const HANDSHAKE_ONLY: [&str; 5] =
-    ["initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe"];
+const HANDSHAKE_ONLY: [&str; 5] = [
+    "initialize",
+    "ping",
+    "logging/setLevel",
+    "resources/subscribe",
+    "resources/unsubscribe",
+];
 
 /// Methods only the stateless era has.
-const STATELESS_ONLY: [&str; 2] = ["server/discover", "subscriptions/listen"];
+const STATELESS_ONLY: [&str; 5] = [
+    "server/discover",
+    "subscriptions/listen",
+    "tasks/get",
+    "tasks/update",
+    "tasks/cancel",
+];
 
 /// Whether a request of the given era may call `method` (unknown methods are decided later).
 pub(super) fn offers(stateless: bool, method: &str) -> bool {
-    if stateless { !HANDSHAKE_ONLY.contains(&method) } else { !STATELESS_ONLY.contains(&method) }
+    if stateless {
+        !HANDSHAKE_ONLY.contains(&method)
+    } else {
+        !STATELESS_ONLY.contains(&method)
+    }
 }
 
 /// Methods that may answer with an `InputRequiredResult` in the stateless era.
@@ -26,9 +42,11 @@ pub(super) fn may_need_input(method: &str) -> bool {
 pub(super) fn cache_hints(method: &str) -> Option<(u64, &'static str)> {
     const FIVE_MINUTES: u64 = 300_000;
     match method {
-        "server/discover" | "tools/list" | "prompts/list" | "resources/list" | "resources/templates/list" => {
-            Some((FIVE_MINUTES, "public"))
-        }
+        "server/discover"
+        | "tools/list"
+        | "prompts/list"
+        | "resources/list"
+        | "resources/templates/list" => Some((FIVE_MINUTES, "public")),
         "resources/read" => Some((0, "private")),
         _ => None,
     }
@@ -46,7 +64,12 @@ mod tests {
         for method in STATELESS_ONLY {
             assert!(offers(true, method) && !offers(false, method), "{method}");
         }
-        for method in ["tools/call", "resources/read", "prompts/get", "completion/complete"] {
+        for method in [
+            "tools/call",
+            "resources/read",
+            "prompts/get",
+            "completion/complete",
+        ] {
             assert!(offers(true, method) && offers(false, method), "{method}");
         }
     }

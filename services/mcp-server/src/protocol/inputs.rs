@@ -65,12 +65,18 @@ impl InputRound {
             None => (BTreeMap::new(), 0),
         };
         for (key, value) in responses {
-            let expected = carried.as_ref().is_none_or(|state| state.asked.contains(&key));
+            let expected = carried
+                .as_ref()
+                .is_none_or(|state| state.asked.contains(&key));
             if expected {
                 answers.insert(key, value);
             }
         }
-        Self { answers, round, record: Mutex::new(Record::default()) }
+        Self {
+            answers,
+            round,
+            record: Mutex::new(Record::default()),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Record> {
@@ -91,7 +97,9 @@ impl InputRound {
 
     /// Records that the answer for `key` is unusable.
     pub(super) fn reject_answer(&self, key: &str, why: &str) {
-        self.lock().invalid.get_or_insert_with(|| format!("the answer for {key:?} is malformed: {why}"));
+        self.lock()
+            .invalid
+            .get_or_insert_with(|| format!("the answer for {key:?} is malformed: {why}"));
     }
 
     /// Records that the handler needs `capability`, which the request did not declare.
@@ -136,15 +144,32 @@ mod tests {
     #[test]
     fn a_first_round_asks_and_a_retry_answers() {
         let first = InputRound::new(None, Map::new());
-        assert!(first.answer_or_ask("name", json!({"method": "elicitation/create"})).is_none());
-        let RoundOutcome::NeedsInput(asked) = first.outcome() else { panic!() };
+        assert!(
+            first
+                .answer_or_ask("name", json!({"method": "elicitation/create"}))
+                .is_none()
+        );
+        let RoundOutcome::NeedsInput(asked) = first.outcome() else {
+            panic!()
+        };
         assert_eq!(asked[0].0, "name");
         let carried = first.carry(&asked);
         assert_eq!(carried.round, 1);
 
-        let retry = InputRound::new(Some(carried), responses(json!({"name": {"action": "accept"}, "other": 1})));
-        assert_eq!(retry.answer_or_ask("name", json!({})), Some(&json!({"action": "accept"})));
-        assert!(retry.answer_or_ask("other", json!({"method": "x"})).is_none(), "unrequested answers are not taken");
+        let retry = InputRound::new(
+            Some(carried),
+            responses(json!({"name": {"action": "accept"}, "other": 1})),
+        );
+        assert_eq!(
+            retry.answer_or_ask("name", json!({})),
+            Some(&json!({"action": "accept"}))
+        );
+        assert!(
+            retry
+                .answer_or_ask("other", json!({"method": "x"}))
+                .is_none(),
+            "unrequested answers are not taken"
+        );
         assert_eq!(retry.carry(&[]).answers.len(), 1);
     }
 
@@ -152,7 +177,11 @@ mod tests {
     fn without_state_any_offered_answer_counts() {
         let round = InputRound::new(None, responses(json!({"name": 1, "extra": 2})));
         assert_eq!(round.answer_or_ask("name", json!({})), Some(&json!(1)));
-        assert_eq!(round.outcome(), RoundOutcome::Complete, "extra keys are ignored");
+        assert_eq!(
+            round.outcome(),
+            RoundOutcome::Complete,
+            "extra keys are ignored"
+        );
     }
 
     #[test]
@@ -162,7 +191,9 @@ mod tests {
         round.require("sampling");
         assert_eq!(round.outcome(), RoundOutcome::MissingCapability("sampling"));
         round.reject_answer("b", "not an object");
-        assert!(matches!(round.outcome(), RoundOutcome::InvalidAnswer(why) if why.contains("\"b\"")));
+        assert!(
+            matches!(round.outcome(), RoundOutcome::InvalidAnswer(why) if why.contains("\"b\""))
+        );
     }
 
     #[test]
@@ -170,7 +201,9 @@ mod tests {
         let round = InputRound::new(None, Map::new());
         round.answer_or_ask("k", json!({"n": 1}));
         round.answer_or_ask("k", json!({"n": 2}));
-        let RoundOutcome::NeedsInput(asked) = round.outcome() else { panic!() };
+        let RoundOutcome::NeedsInput(asked) = round.outcome() else {
+            panic!()
+        };
         assert_eq!(asked, vec![("k".to_owned(), json!({"n": 1}))]);
     }
 }

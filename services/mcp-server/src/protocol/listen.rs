@@ -36,14 +36,21 @@ impl McpServer {
         context: &RequestContext,
         params: Option<Map<String, Value>>,
     ) -> Result<Value, ErrorData> {
-        let ListenParams { notifications: asked } = typed_params(params)?;
+        let ListenParams {
+            notifications: asked,
+        } = typed_params(params)?;
         let capabilities = self.capabilities();
         // Honour only what this server can ever send.
         let honoured = Filter {
             tools_list_changed: asked.tools_list_changed && capabilities.tools.is_some(),
             prompts_list_changed: asked.prompts_list_changed && capabilities.prompts.is_some(),
-            resources_list_changed: asked.resources_list_changed && capabilities.resources.is_some(),
-            resource_subscriptions: if capabilities.resources.is_some() { asked.resource_subscriptions } else { Vec::new() },
+            resources_list_changed: asked.resources_list_changed
+                && capabilities.resources.is_some(),
+            resource_subscriptions: if capabilities.resources.is_some() {
+                asked.resource_subscriptions
+            } else {
+                Vec::new()
+            },
         };
         let mut events = self.services.bus.server_events().await.map_err(|error| {
             tracing::error!(%error, "cannot listen to server events");
@@ -61,10 +68,17 @@ impl McpServer {
             }
         }
         if !honoured.resource_subscriptions.is_empty() {
-            acknowledged.insert("resourceSubscriptions".to_owned(), json!(honoured.resource_subscriptions));
+            acknowledged.insert(
+                "resourceSubscriptions".to_owned(),
+                json!(honoured.resource_subscriptions),
+            );
         }
         let ack = json!({ "_meta": tag(subscription), "notifications": acknowledged });
-        self.send(context, jsonrpc::notification("notifications/subscriptions/acknowledged", ack)).await?;
+        self.send(
+            context,
+            jsonrpc::notification("notifications/subscriptions/acknowledged", ack),
+        )
+        .await?;
         loop {
             tokio::select! {
                 () = self.shutdown.cancelled() => {
@@ -84,9 +98,16 @@ impl McpServer {
         }
     }
 
-    async fn send(&self, context: &RequestContext, message: std::sync::Arc<str>) -> Result<(), ErrorData> {
+    async fn send(
+        &self,
+        context: &RequestContext,
+        message: std::sync::Arc<str>,
+    ) -> Result<(), ErrorData> {
         // The client closed the stream: the request is over.
-        context.send_on_request_stream(message).await.map_err(|_| ErrorData::internal_error("Stream closed", None))
+        context
+            .send_on_request_stream(message)
+            .await
+            .map_err(|_| ErrorData::internal_error("Stream closed", None))
     }
 }
 
@@ -98,12 +119,18 @@ fn tag(subscription: &RequestId) -> Value {
 /// The notification method for `event`, if the filter asked for it.
 fn wanted(filter: &Filter, event: &ServerEvent) -> Option<&'static str> {
     match event {
-        ServerEvent::ToolsListChanged if filter.tools_list_changed => Some("notifications/tools/list_changed"),
-        ServerEvent::PromptsListChanged if filter.prompts_list_changed => Some("notifications/prompts/list_changed"),
+        ServerEvent::ToolsListChanged if filter.tools_list_changed => {
+            Some("notifications/tools/list_changed")
+        }
+        ServerEvent::PromptsListChanged if filter.prompts_list_changed => {
+            Some("notifications/prompts/list_changed")
+        }
         ServerEvent::ResourcesListChanged if filter.resources_list_changed => {
             Some("notifications/resources/list_changed")
         }
-        ServerEvent::ResourceUpdated { uri } if filter.resource_subscriptions.iter().any(|s| s == uri) => {
+        ServerEvent::ResourceUpdated { uri }
+            if filter.resource_subscriptions.iter().any(|s| s == uri) =>
+        {
             Some("notifications/resources/updated")
         }
         _ => None,
@@ -116,12 +143,32 @@ mod tests {
 
     #[test]
     fn only_opted_in_notifications_pass() {
-        let filter = Filter { prompts_list_changed: true, resource_subscriptions: vec!["a://x".into()], ..Filter::default() };
+        let filter = Filter {
+            prompts_list_changed: true,
+            resource_subscriptions: vec!["a://x".into()],
+            ..Filter::default()
+        };
         assert_eq!(wanted(&filter, &ServerEvent::ToolsListChanged), None);
-        assert_eq!(wanted(&filter, &ServerEvent::PromptsListChanged), Some("notifications/prompts/list_changed"));
-        assert_eq!(wanted(&filter, &ServerEvent::ResourceUpdated { uri: "a://y".into() }), None);
         assert_eq!(
-            wanted(&filter, &ServerEvent::ResourceUpdated { uri: "a://x".into() }),
+            wanted(&filter, &ServerEvent::PromptsListChanged),
+            Some("notifications/prompts/list_changed")
+        );
+        assert_eq!(
+            wanted(
+                &filter,
+                &ServerEvent::ResourceUpdated {
+                    uri: "a://y".into()
+                }
+            ),
+            None
+        );
+        assert_eq!(
+            wanted(
+                &filter,
+                &ServerEvent::ResourceUpdated {
+                    uri: "a://x".into()
+                }
+            ),
             Some("notifications/resources/updated")
         );
     }

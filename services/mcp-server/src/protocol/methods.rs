@@ -86,7 +86,7 @@ impl McpServer {
             params.arguments,
             Context::new(context.clone()),
         ) {
-            ToolLookup::Found(call) => Ok(ServerResult::CallToolResult(call.await)),
+            ToolLookup::Found(call) => Ok(ServerResult::CallToolResult(call.await?)),
             ToolLookup::Unknown => Err(ErrorData::invalid_params(
                 format!("Unknown tool: {}", params.name),
                 None,
@@ -255,7 +255,11 @@ impl McpServer {
         Ok(ServerResult::CompleteResult(CompleteResult::new(info)))
     }
 
-    async fn update_session(&self, context: &RequestContext, update: SessionUpdate) -> Result<(), ErrorData> {
+    async fn update_session(
+        &self,
+        context: &RequestContext,
+        update: SessionUpdate,
+    ) -> Result<(), ErrorData> {
         // Only handshake-era methods update sessions; the router keeps others away.
         let Some(session) = context.peer.session() else {
             return Err(ErrorData::internal_error("Internal error", None));

@@ -29,7 +29,9 @@ pub fn negotiate(requested: &ProtocolVersion) -> ProtocolVersion {
 /// Whether `raw` names a handshake-era version (requests naming anything else, or carrying
 /// `_meta`, belong to the stateless era).
 pub fn is_handshake(raw: &str) -> bool {
-    HANDSHAKE_VERSIONS.iter().any(|version| version.as_str() == raw.trim())
+    HANDSHAKE_VERSIONS
+        .iter()
+        .any(|version| version.as_str() == raw.trim())
 }
 
 /// Parses an `MCP-Protocol-Version` header value; `None` for versions this server does not

@@ -3,10 +3,10 @@
 use std::{collections::HashMap, fmt, sync::Arc};
 
 use futures::{FutureExt, future::BoxFuture};
-use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool as ToolDefinition};
+use rmcp::model::{CallToolResult, ContentBlock, ErrorData, JsonObject, Tool as ToolDefinition};
 use serde_json::Value;
 
-use super::{Context, Tool};
+use super::{Context, TaskSupport, Tool};
 use crate::features::{DuplicateName, RegisterError};
 
 /// Tools by name, in registration order.
@@ -19,6 +19,7 @@ pub struct ToolRegistry {
 struct Entry {
     definition: ToolDefinition,
     header_params: Vec<HeaderParam>,
+    task_support: TaskSupport,
     handler: Arc<dyn ErasedTool>,
 }
 
@@ -37,18 +38,25 @@ fn header_params(schema: &JsonObject) -> Result<Vec<HeaderParam>, String> {
     let mut params: Vec<HeaderParam> = Vec::new();
     let properties = schema.get("properties").and_then(Value::as_object);
     for (argument, property) in properties.into_iter().flatten() {
-        let Some(header) = property.get("x-mcp-header") else { continue };
+        let Some(header) = property.get("x-mcp-header") else {
+            continue;
+        };
         let header = header.as_str().unwrap_or_default();
         // RFC 9110 token characters.
         let token = !header.is_empty()
-            && header.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+            && header
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
         if !token {
             return Err(format!("x-mcp-header of {argument:?} is not an HTTP token"));
         }
         if params.iter().any(|p| p.header.eq_ignore_ascii_case(header)) {
             return Err(format!("x-mcp-header {header:?} is used twice"));
         }
-        params.push(HeaderParam { argument: argument.clone(), header: header.to_owned() });
+        params.push(HeaderParam {
+            argument: argument.clone(),
+            header: header.to_owned(),
+        });
     }
     Ok(params)
 }
@@ -56,7 +64,7 @@ fn header_params(schema: &JsonObject) -> Result<Vec<HeaderParam>, String> {
 /// What `tools/call` found under a name.
 pub enum ToolLookup {
     /// The tool's call, ready to run.
-    Found(BoxFuture<'static, CallToolResult>),
+    Found(BoxFuture<'static, Result<CallToolResult, ErrorData>>),
     /// No tool has that name.
     Unknown,
 }
@@ -84,11 +92,19 @@ impl ToolRegistry {
         definition.output_schema = tool.output_schema().map(Arc::new);
         let name = definition.name.to_string();
         if self.by_name.contains_key(&name) {
-            return Err(RegisterError::Duplicate(DuplicateName { kind: "tool", name }));
+            return Err(RegisterError::Duplicate(DuplicateName {
+                kind: "tool",
+                name,
+            }));
         }
-        let header_params = header_params(&definition.input_schema).map_err(|why| RegisterError::Schema { tool: name.clone(), why })?;
+        let header_params =
+            header_params(&definition.input_schema).map_err(|why| RegisterError::Schema {
+                tool: name.clone(),
+                why,
+            })?;
         self.by_name.insert(name, self.entries.len());
         self.entries.push(Entry {
+            task_support: tool.task_support(),
             definition,
             header_params,
             handler: Arc::new(Erased(Arc::new(tool))),
@@ -103,7 +119,25 @@ impl ToolRegistry {
 
     /// The header-mirrored arguments of the tool `name` (none for unknown tools).
     pub fn header_params(&self, name: &str) -> &[HeaderParam] {
-        self.by_name.get(name).map_or(&[], |&index| &self.entries[index].header_params)
+        self.by_name
+            .get(name)
+            .map_or(&[], |&index| &self.entries[index].header_params)
+    }
+
+    /// Whether the tool `name` can run as a task (`Forbidden` for unknown tools).
+    pub fn task_support(&self, name: &str) -> TaskSupport {
+        self.by_name
+            .get(name)
+            .map_or(TaskSupport::Forbidden, |&index| {
+                self.entries[index].task_support
+            })
+    }
+
+    /// Whether any tool can run as a task.
+    pub fn any_tasks(&self) -> bool {
+        self.entries
+            .iter()
+            .any(|entry| entry.task_support != TaskSupport::Forbidden)
     }
 
     /// Every tool's definition, in registration order.
@@ -137,7 +171,7 @@ trait ErasedTool: Send + Sync {
         &self,
         arguments: Option<JsonObject>,
         context: Context,
-    ) -> BoxFuture<'static, CallToolResult>;
+    ) -> BoxFuture<'static, Result<CallToolResult, ErrorData>>;
 }
 
 struct Erased<T>(Arc<T>);
@@ -147,7 +181,7 @@ impl<T: Tool> ErasedTool for Erased<T> {
         &self,
         arguments: Option<JsonObject>,
         context: Context,
-    ) -> BoxFuture<'static, CallToolResult> {
+    ) -> BoxFuture<'static, Result<CallToolResult, ErrorData>> {
         let tool = Arc::clone(&self.0);
         async move {
             let input = match serde_json::from_value::<T::Input>(Value::Object(
@@ -157,12 +191,17 @@ impl<T: Tool> ErasedTool for Erased<T> {
                 Err(error) => {
                     // Bad arguments are the model's to fix: an isError result, not a protocol error.
                     let message = format!("Invalid arguments for tool {}: {error}", tool.name());
-                    return CallToolResult::error(vec![ContentBlock::text(message)]);
+                    return Ok(CallToolResult::error(vec![ContentBlock::text(message)]));
                 }
             };
             match tool.call(input, context).await {
-                Ok(result) => result,
-                Err(error) => CallToolResult::error(vec![ContentBlock::text(error.message())]),
+                Ok(result) => Ok(result),
+                Err(error) if error.is_internal() => {
+                    Err(ErrorData::internal_error(error.message().to_owned(), None))
+                }
+                Err(error) => Ok(CallToolResult::error(vec![ContentBlock::text(
+                    error.message(),
+                )])),
             }
         }
         .boxed()

@@ -95,7 +95,10 @@ pub(super) async fn get(
         prime: version::primes_streams(&session.protocol_version),
         retry: state.settings.sse_retry,
         keepalive: state.settings.sse_keepalive,
-        touch: Some(sse::Touch { sessions: Arc::clone(state.server.sessions()), session: session.id.clone() }),
+        touch: Some(sse::Touch {
+            sessions: Arc::clone(state.server.sessions()),
+            session: session.id.clone(),
+        }),
         stop: Some(stop),
     };
     Ok(sse::response(subscription, options))

@@ -66,7 +66,7 @@ pub(super) async fn post(
     }
     if let Payload::Single(Err(invalid)) = payload {
         return Err(TransportError::Rejected {
-        status: StatusCode::BAD_REQUEST,
+            status: StatusCode::BAD_REQUEST,
             id: invalid.id,
             error: invalid.error,
         });
@@ -81,7 +81,7 @@ pub(super) async fn post(
                 session.protocol_version
             );
             return Err(TransportError::Rejected {
-        status: StatusCode::BAD_REQUEST,
+                status: StatusCode::BAD_REQUEST,
                 id: None,
                 error: Box::new(ErrorData::invalid_request(message, None)),
             });
@@ -143,7 +143,8 @@ pub(super) async fn post(
         ));
     }
     let target = Target::Session(session);
-    let pending = Pending::ready(answered, batch, accepts).start(&state, &target, &principal, requests);
+    let pending =
+        Pending::ready(answered, batch, accepts).start(&state, &target, &principal, requests);
     reply::respond(&state, &target, accepts, pending, false).await
 }
 
@@ -162,7 +163,14 @@ async fn initialize(
     match state.server.initialize(request, principal).await {
         Ok(initialized) => {
             let pending = Pending::ready(vec![initialized.response], false, accepts);
-            reply::respond(state, &Target::Session(initialized.session), accepts, pending, true).await
+            reply::respond(
+                state,
+                &Target::Session(initialized.session),
+                accepts,
+                pending,
+                true,
+            )
+            .await
         }
         Err(error) => Ok(json_body(
             StatusCode::OK,

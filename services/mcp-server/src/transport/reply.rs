@@ -96,8 +96,16 @@ impl Pending {
                 let id = request.id.clone();
                 let run = async {
                     match target {
-                        Target::Session(session) => server.run_request(session, principal, request, outbox.clone()).await,
-                        Target::Stateless(meta) => server.run_stateless(meta, principal, request, outbox.clone()).await,
+                        Target::Session(session) => {
+                            server
+                                .run_request(session, principal, request, outbox.clone())
+                                .await
+                        }
+                        Target::Stateless(meta) => {
+                            server
+                                .run_stateless(meta, principal, request, outbox.clone())
+                                .await
+                        }
                     }
                 };
                 tokio::select! {
@@ -160,7 +168,9 @@ pub(super) async fn respond(
                 }
                 return Ok(response);
             }
-            let Some(receiver) = pending.receiver.as_mut() else { break };
+            let Some(receiver) = pending.receiver.as_mut() else {
+                break;
+            };
             tokio::select! {
                 item = receiver.recv() => match item {
                     Some(item @ (Outgoing::Message(_) | Outgoing::CloseStream)) if accepts.sse => {
@@ -196,7 +206,11 @@ fn json_answer(pending: &Pending, stateless: bool) -> Response {
         (_, []) => return StatusCode::ACCEPTED.into_response(),
         (true, answers) => (StatusCode::OK, format!("[{}]", answers.join(","))),
         (false, [answer, ..]) => {
-            let status = if stateless { status_of(answer) } else { StatusCode::OK };
+            let status = if stateless {
+                status_of(answer)
+            } else {
+                StatusCode::OK
+            };
             (status, (*answer).to_owned())
         }
     };
@@ -208,7 +222,11 @@ fn json_answer(pending: &Pending, stateless: bool) -> Response {
 fn status_of(answer: &str) -> StatusCode {
     let code = serde_json::from_str::<serde_json::Value>(answer)
         .ok()
-        .and_then(|value| value.pointer("/error/code").and_then(serde_json::Value::as_i64));
+        .and_then(|value| {
+            value
+                .pointer("/error/code")
+                .and_then(serde_json::Value::as_i64)
+        });
     match code {
         Some(-32601) => StatusCode::NOT_FOUND,
         Some(-32022..=-32020) => StatusCode::BAD_REQUEST,
@@ -223,7 +241,10 @@ async fn logged_stream(
     mut pending: Pending,
 ) -> Result<Response, TransportError> {
     let bus = Arc::clone(state.server.bus());
-    let key = StreamKey { session: session.id.clone(), stream: StreamId::new_request() };
+    let key = StreamKey {
+        session: session.id.clone(),
+        stream: StreamId::new_request(),
+    };
     let subscription = bus.subscribe(&key).await.map_err(|error| {
         tracing::error!(%error, "cannot open a response stream");
         TransportError::Unavailable
@@ -241,7 +262,10 @@ async fn logged_stream(
         prime: version::primes_streams(&session.protocol_version),
         retry: state.settings.sse_retry,
         keepalive: state.settings.sse_keepalive,
-        touch: Some(sse::Touch { sessions: Arc::clone(state.server.sessions()), session: session.id.clone() }),
+        touch: Some(sse::Touch {
+            sessions: Arc::clone(state.server.sessions()),
+            session: session.id.clone(),
+        }),
         stop: Some(stop),
     };
     Ok(sse::response(subscription, options))
@@ -251,26 +275,29 @@ async fn logged_stream(
 /// requests: when the client goes away, they are cancelled.
 fn direct_stream(state: &AppState, pending: Pending) -> Response {
     let queue: VecDeque<Outgoing> = pending.arrived.iter().cloned().collect();
-    let events = futures::stream::unfold((pending, queue, 0u64), |(mut pending, mut queue, mut position)| async move {
-        loop {
-            match queue.pop_front() {
-                Some(Outgoing::Message(data) | Outgoing::Final(data)) => {
-                    position += 1;
-                    return Some((LoggedEvent { position, data }, (pending, queue, position)));
+    let events = futures::stream::unfold(
+        (pending, queue, 0u64),
+        |(mut pending, mut queue, mut position)| async move {
+            loop {
+                match queue.pop_front() {
+                    Some(Outgoing::Message(data) | Outgoing::Final(data)) => {
+                        position += 1;
+                        return Some((LoggedEvent { position, data }, (pending, queue, position)));
+                    }
+                    Some(Outgoing::Dropped | Outgoing::CloseStream) => continue,
+                    None => {}
                 }
-                Some(Outgoing::Dropped | Outgoing::CloseStream) => continue,
-                None => {}
+                if pending.running == 0 {
+                    return None;
+                }
+                let item = pending.receiver.as_mut()?.recv().await?;
+                if matches!(item, Outgoing::Final(_) | Outgoing::Dropped) {
+                    pending.running -= 1;
+                }
+                queue.push_back(item);
             }
-            if pending.running == 0 {
-                return None;
-            }
-            let item = pending.receiver.as_mut()?.recv().await?;
-            if matches!(item, Outgoing::Final(_) | Outgoing::Dropped) {
-                pending.running -= 1;
-            }
-            queue.push_back(item);
-        }
-    });
+        },
+    );
     let options = sse::StreamOptions {
         ids: None,
         prime: false,
@@ -279,7 +306,13 @@ fn direct_stream(state: &AppState, pending: Pending) -> Response {
         touch: None,
         stop: None,
     };
-    sse::response(Subscription { after: 0, events: events.boxed() }, options)
+    sse::response(
+        Subscription {
+            after: 0,
+            events: events.boxed(),
+        },
+        options,
+    )
 }
 
 /// Logs a POST's messages on its stream until every request has answered.
@@ -289,7 +322,9 @@ async fn pump(bus: Arc<dyn EventBus>, key: StreamKey, mut pending: Pending) {
     }
     if let Some(mut receiver) = pending.receiver.take() {
         while pending.running > 0 {
-            let Some(item) = receiver.recv().await else { break };
+            let Some(item) = receiver.recv().await else {
+                break;
+            };
             if matches!(item, Outgoing::Final(_) | Outgoing::Dropped) {
                 pending.running -= 1;
             }
@@ -304,8 +339,13 @@ async fn pump(bus: Arc<dyn EventBus>, key: StreamKey, mut pending: Pending) {
 /// Puts one item on the stream: messages into the log, a close request to the readers.
 async fn forward(bus: &dyn EventBus, key: &StreamKey, item: Outgoing) {
     let outcome = match item {
-        Outgoing::Message(message) | Outgoing::Final(message) => bus.append(key, message).await.map(|_| ()),
-        Outgoing::CloseStream => bus.publish(&key.session, Signal::CloseStream { stream: key.stream }).await,
+        Outgoing::Message(message) | Outgoing::Final(message) => {
+            bus.append(key, message).await.map(|_| ())
+        }
+        Outgoing::CloseStream => {
+            bus.publish(&key.session, Signal::CloseStream { stream: key.stream })
+                .await
+        }
         Outgoing::Dropped => Ok(()),
     };
     if let Err(error) = outcome {
@@ -315,7 +355,9 @@ async fn forward(bus: &dyn EventBus, key: &StreamKey, item: Outgoing) {
 
 fn set_session_header(response: &mut Response, session: &SessionRecord) {
     if let Ok(value) = HeaderValue::from_str(session.id.as_str()) {
-        response.headers_mut().insert(super::headers::SESSION_ID, value);
+        response
+            .headers_mut()
+            .insert(super::headers::SESSION_ID, value);
     }
 }
 
@@ -325,12 +367,17 @@ mod tests {
 
     #[test]
     fn stateless_errors_get_their_http_status() {
-        let error = |code: i64| format!(r#"{{"jsonrpc":"2.0","id":1,"error":{{"code":{code},"message":"m"}}}}"#);
+        let error = |code: i64| {
+            format!(r#"{{"jsonrpc":"2.0","id":1,"error":{{"code":{code},"message":"m"}}}}"#)
+        };
         assert_eq!(status_of(&error(-32601)), StatusCode::NOT_FOUND);
         for code in [-32020, -32021, -32022] {
             assert_eq!(status_of(&error(code)), StatusCode::BAD_REQUEST, "{code}");
         }
         assert_eq!(status_of(&error(-32602)), StatusCode::OK);
-        assert_eq!(status_of(r#"{"jsonrpc":"2.0","id":1,"result":{}}"#), StatusCode::OK);
+        assert_eq!(
+            status_of(r#"{"jsonrpc":"2.0","id":1,"result":{}}"#),
+            StatusCode::OK
+        );
     }
 }

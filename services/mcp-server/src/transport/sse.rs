@@ -62,12 +62,17 @@ pub(super) fn response(subscription: Subscription, options: StreamOptions) -> Re
     // Something goes out at once either way: HTTP servers send the response head with the first
     // body bytes, and a client must not wait for the first event to learn the stream is open.
     let first = match options.ids {
-        Some(stream) if options.prime => {
-            priming_event(&EventId { stream, position: subscription.after }, options.retry)
-        }
+        Some(stream) if options.prime => priming_event(
+            &EventId {
+                stream,
+                position: subscription.after,
+            },
+            options.retry,
+        ),
         _ => Bytes::from_static(b": stream open\n\n"),
     };
-    let mut keepalive = tokio::time::interval_at(Instant::now() + options.keepalive, options.keepalive);
+    let mut keepalive =
+        tokio::time::interval_at(Instant::now() + options.keepalive, options.keepalive);
     keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let state = State {
         ids: options.ids,
@@ -79,11 +84,15 @@ pub(super) fn response(subscription: Subscription, options: StreamOptions) -> Re
         stop: options.stop,
         done: false,
     };
-    let frames = futures::stream::unfold(state, State::next_frame).map(Ok::<Bytes, std::convert::Infallible>);
+    let frames = futures::stream::unfold(state, State::next_frame)
+        .map(Ok::<Bytes, std::convert::Infallible>);
     let mut response = Response::new(Body::from_stream(frames));
     *response.status_mut() = StatusCode::OK;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
     response
@@ -109,7 +118,12 @@ impl State {
             return Some((first, self));
         }
         let step = {
-            let Self { events, stop, keepalive, .. } = &mut self;
+            let Self {
+                events,
+                stop,
+                keepalive,
+                ..
+            } = &mut self;
             let stop = async {
                 match stop.as_mut() {
                     Some(stop) => stop.await,
@@ -127,7 +141,10 @@ impl State {
             Step::Event(None) => None,
             Step::Event(Some(event)) => {
                 self.keepalive.reset();
-                let id = self.ids.map(|stream| EventId { stream, position: event.position });
+                let id = self.ids.map(|stream| EventId {
+                    stream,
+                    position: event.position,
+                });
                 Some((message_event(id.as_ref(), &event.data), self))
             }
             Step::Stop(reason) => {
@@ -142,7 +159,9 @@ impl State {
                     match touch.sessions.touch(&touch.session).await {
                         Ok(false) => return None,
                         Ok(true) => {}
-                        Err(error) => tracing::warn!(%error, "cannot refresh the session of an open stream"),
+                        Err(error) => {
+                            tracing::warn!(%error, "cannot refresh the session of an open stream")
+                        }
                     }
                 }
                 Some((Bytes::from_static(b": keep-alive\n\n"), self))

@@ -33,6 +33,9 @@ fn state(shutdown: CancellationToken) -> AppState {
         state_keys: crate::sealing::KeyRing::ephemeral(),
         state_ttl: Duration::from_secs(60),
         shutdown: CancellationToken::new(),
+        task_store: Arc::new(crate::tasks::MemoryTaskStore::new()),
+        task_ttl: Duration::from_secs(60),
+        task_poll_interval: Duration::from_secs(1),
     };
     let server = McpServer::new(
         Features::with_defaults(&[]).unwrap(),

@@ -152,7 +152,11 @@ impl Tool for ElicitationDefaults {
             .build()
             .map_err(ToolError::new)?;
         let answer = context
-            .elicit("defaults", "Please review and update the form fields with defaults", schema)
+            .elicit(
+                "defaults",
+                "Please review and update the form fields with defaults",
+                schema,
+            )
             .await?;
         Ok(text_result(format!(
             "Elicitation completed: {}",
@@ -210,7 +214,8 @@ impl Tool for ElicitationEnums {
             .required_enum_schema("titledMulti", titled_multi)
             .build()
             .map_err(ToolError::new)?;
-        let answer = context.elicit("choices", "Please choose from each kind of list", schema)
+        let answer = context
+            .elicit("choices", "Please choose from each kind of list", schema)
             .await?;
         Ok(text_result(format!(
             "Elicitation completed: {}",
@@ -238,7 +243,13 @@ impl Tool for UrlElicitation {
     async fn call(&self, _input: NoArguments, context: Context) -> ToolResult {
         let elicitation_id = format!("{:016x}", rand::random::<u64>());
         let url = format!("https://example.com/authorize?elicitation={elicitation_id}");
-        let answer = context.elicit_url("authorization", "Please authorize access on the linked page", url, elicitation_id.clone())
+        let answer = context
+            .elicit_url(
+                "authorization",
+                "Please authorize access on the linked page",
+                url,
+                elicitation_id.clone(),
+            )
             .await?;
         if answer.action == rmcp::model::ElicitationAction::Accept {
             context.notify_elicitation_complete(&elicitation_id).await;

@@ -55,9 +55,14 @@ impl Tool for StreamingElicitation {
     }
 
     async fn call(&self, _input: NoArguments, context: Context) -> ToolResult {
-        context.progress(0.0, Some(1.0), Some("Asking for confirmation".to_owned())).await;
+        context
+            .progress(0.0, Some(1.0), Some("Asking for confirmation".to_owned()))
+            .await;
         let schema = ElicitationSchema::builder()
-            .required_property("confirm", PrimitiveSchemaDefinition::String(StringSchema::new()))
+            .required_property(
+                "confirm",
+                PrimitiveSchemaDefinition::String(StringSchema::new()),
+            )
             .build()
             .map_err(ToolError::new)?;
         context.elicit("confirm", "Continue?", schema).await?;

@@ -4,12 +4,15 @@
 
 use std::{borrow::Cow, collections::HashMap};
 
-#[expect(deprecated, reason = "sampling is part of every protocol version we serve")]
-use rmcp::model::{CreateMessageRequestParams, SamplingMessage};
 use rmcp::model::{
-    BooleanSchema, ElicitResult, ElicitationAction, ElicitationSchema, GetPromptResult, PrimitiveSchemaDefinition,
-    Prompt as PromptDefinition, PromptMessage, Role, StringSchema,
+    BooleanSchema, ElicitResult, ElicitationAction, ElicitationSchema, GetPromptResult,
+    PrimitiveSchemaDefinition, Prompt as PromptDefinition, PromptMessage, Role, StringSchema,
 };
+#[expect(
+    deprecated,
+    reason = "sampling is part of every protocol version we serve"
+)]
+use rmcp::model::{CreateMessageRequestParams, SamplingMessage};
 use serde_json::Value;
 
 use crate::{
@@ -25,7 +28,10 @@ fn form(field: &str, boolean: bool) -> Result<ElicitationSchema, ToolError> {
     } else {
         PrimitiveSchemaDefinition::String(StringSchema::new())
     };
-    ElicitationSchema::builder().required_property(field, schema).build().map_err(ToolError::new)
+    ElicitationSchema::builder()
+        .required_property(field, schema)
+        .build()
+        .map_err(ToolError::new)
 }
 
 /// The `field` of an accepted answer.
@@ -44,7 +50,10 @@ fn text_of(value: Option<Value>) -> String {
     }
 }
 
-#[expect(deprecated, reason = "sampling is part of every protocol version we serve")]
+#[expect(
+    deprecated,
+    reason = "sampling is part of every protocol version we serve"
+)]
 fn sampling(text: &str, max_tokens: u32) -> CreateMessageRequestParams {
     CreateMessageRequestParams::new(vec![SamplingMessage::user_text(text)], max_tokens)
 }
@@ -62,7 +71,11 @@ macro_rules! no_argument_tool {
     };
 }
 
-no_argument_tool!(AskName, "test_input_required_result_elicitation", "Asks the user's name, then greets them.");
+no_argument_tool!(
+    AskName,
+    "test_input_required_result_elicitation",
+    "Asks the user's name, then greets them."
+);
 
 impl Tool for AskName {
     type Input = NoArguments;
@@ -76,12 +89,21 @@ impl Tool for AskName {
     }
 
     async fn call(&self, _input: NoArguments, context: Context) -> ToolResult {
-        let answer = context.elicit("user_name", "What is your name?", form("name", false)?).await?;
-        Ok(text_result(format!("Hello, {}!", text_of(field(&answer, "name")))))
+        let answer = context
+            .elicit("user_name", "What is your name?", form("name", false)?)
+            .await?;
+        Ok(text_result(format!(
+            "Hello, {}!",
+            text_of(field(&answer, "name"))
+        )))
     }
 }
 
-no_argument_tool!(AskModel, "test_input_required_result_sampling", "Asks the client's LLM a question.");
+no_argument_tool!(
+    AskModel,
+    "test_input_required_result_sampling",
+    "Asks the client's LLM a question."
+);
 
 impl Tool for AskModel {
     type Input = NoArguments;
@@ -95,14 +117,29 @@ impl Tool for AskModel {
     }
 
     async fn call(&self, _input: NoArguments, context: Context) -> ToolResult {
-        let answer = context.create_message("capital_question", sampling("What is the capital of France?", 100)).await?;
-        #[expect(deprecated, reason = "sampling is part of every protocol version we serve")]
+        let answer = context
+            .create_message(
+                "capital_question",
+                sampling("What is the capital of France?", 100),
+            )
+            .await?;
+        #[expect(
+            deprecated,
+            reason = "sampling is part of every protocol version we serve"
+        )]
         let message = serde_json::to_value(&answer.message).unwrap_or(Value::Null);
-        Ok(text_result(format!("Sampling result: {}", text_of(message["content"].get("text").cloned()))))
+        Ok(text_result(format!(
+            "Sampling result: {}",
+            text_of(message["content"].get("text").cloned())
+        )))
     }
 }
 
-no_argument_tool!(AskRoots, "test_input_required_result_list_roots", "Asks the client for its roots.");
+no_argument_tool!(
+    AskRoots,
+    "test_input_required_result_list_roots",
+    "Asks the client for its roots."
+);
 
 impl Tool for AskRoots {
     type Input = NoArguments;
@@ -117,7 +154,10 @@ impl Tool for AskRoots {
 
     async fn call(&self, _input: NoArguments, context: Context) -> ToolResult {
         let roots = context.list_roots("client_roots").await?;
-        #[expect(deprecated, reason = "roots are part of every protocol version we serve")]
+        #[expect(
+            deprecated,
+            reason = "roots are part of every protocol version we serve"
+        )]
         let count = roots.roots.len();
         Ok(text_result(format!("Found {count} root(s)")))
     }
@@ -125,12 +165,22 @@ impl Tool for AskRoots {
 
 /// Asks for a confirmation; shared by the request-state and tampered-state tools.
 async fn confirm(context: &Context) -> ToolResult {
-    let answer = context.elicit("confirm", "Please confirm", form("ok", true)?).await?;
+    let answer = context
+        .elicit("confirm", "Please confirm", form("ok", true)?)
+        .await?;
     let confirmed = field(&answer, "ok") == Some(Value::Bool(true));
-    Ok(text_result(if confirmed { "state-ok: requestState validated" } else { "not confirmed" }))
+    Ok(text_result(if confirmed {
+        "state-ok: requestState validated"
+    } else {
+        "not confirmed"
+    }))
 }
 
-no_argument_tool!(RequestState, "test_input_required_result_request_state", "Asks for a confirmation carried in request state.");
+no_argument_tool!(
+    RequestState,
+    "test_input_required_result_request_state",
+    "Asks for a confirmation carried in request state."
+);
 
 impl Tool for RequestState {
     type Input = NoArguments;
@@ -148,7 +198,11 @@ impl Tool for RequestState {
     }
 }
 
-no_argument_tool!(TamperedState, "test_input_required_result_tampered_state", "Asks for a confirmation; a tampered request state is refused.");
+no_argument_tool!(
+    TamperedState,
+    "test_input_required_result_tampered_state",
+    "Asks for a confirmation; a tampered request state is refused."
+);
 
 impl Tool for TamperedState {
     type Input = NoArguments;
@@ -166,7 +220,11 @@ impl Tool for TamperedState {
     }
 }
 
-no_argument_tool!(MultipleInputs, "test_input_required_result_multiple_inputs", "Asks for a name, a greeting and the roots at once.");
+no_argument_tool!(
+    MultipleInputs,
+    "test_input_required_result_multiple_inputs",
+    "Asks for a name, a greeting and the roots at once."
+);
 
 impl Tool for MultipleInputs {
     type Input = NoArguments;
@@ -187,8 +245,14 @@ impl Tool for MultipleInputs {
             context.list_roots("client_roots"),
         );
         let (name, greeting, roots) = (name?, greeting?, roots?);
-        #[expect(deprecated, reason = "sampling and roots are part of every protocol version we serve")]
-        let (greeting, roots) = (serde_json::to_value(&greeting.message).unwrap_or(Value::Null), roots.roots.len());
+        #[expect(
+            deprecated,
+            reason = "sampling and roots are part of every protocol version we serve"
+        )]
+        let (greeting, roots) = (
+            serde_json::to_value(&greeting.message).unwrap_or(Value::Null),
+            roots.roots.len(),
+        );
         Ok(text_result(format!(
             "Name: {}; Greeting: {}; Roots: {roots}",
             text_of(field(&name, "name")),
@@ -197,7 +261,11 @@ impl Tool for MultipleInputs {
     }
 }
 
-no_argument_tool!(MultiRound, "test_input_required_result_multi_round", "Asks two questions, one after the other.");
+no_argument_tool!(
+    MultiRound,
+    "test_input_required_result_multi_round",
+    "Asks two questions, one after the other."
+);
 
 impl Tool for MultiRound {
     type Input = NoArguments;
@@ -211,8 +279,16 @@ impl Tool for MultiRound {
     }
 
     async fn call(&self, _input: NoArguments, context: Context) -> ToolResult {
-        let name = context.elicit("step1", "Step 1: What is your name?", form("name", false)?).await?;
-        let color = context.elicit("step2", "Step 2: What is your favorite color?", form("color", false)?).await?;
+        let name = context
+            .elicit("step1", "Step 1: What is your name?", form("name", false)?)
+            .await?;
+        let color = context
+            .elicit(
+                "step2",
+                "Step 2: What is your favorite color?",
+                form("color", false)?,
+            )
+            .await?;
         Ok(text_result(format!(
             "Multi-round complete for {} who likes {}",
             text_of(field(&name, "name")),
@@ -221,7 +297,11 @@ impl Tool for MultiRound {
     }
 }
 
-no_argument_tool!(Capabilities, "test_input_required_result_capabilities", "Asks only for what the client declared it supports.");
+no_argument_tool!(
+    Capabilities,
+    "test_input_required_result_capabilities",
+    "Asks only for what the client declared it supports."
+);
 
 impl Tool for Capabilities {
     type Input = NoArguments;
@@ -235,24 +315,40 @@ impl Tool for Capabilities {
     }
 
     async fn call(&self, _input: NoArguments, context: Context) -> ToolResult {
-        let (elicit, sample) = (context.supports(Capability::ElicitationForm), context.supports(Capability::Sampling));
+        let (elicit, sample) = (
+            context.supports(Capability::ElicitationForm),
+            context.supports(Capability::Sampling),
+        );
         if !elicit && !sample {
             return Ok(text_result("No supported capabilities declared"));
         }
         let schema = form("value", false)?;
         let elicited = async {
-            if elicit { context.elicit("elicit_input", "Elicitation input", schema).await.map(|_| Some("elicit_input")) } else { Ok(None) }
+            if elicit {
+                context
+                    .elicit("elicit_input", "Elicitation input", schema)
+                    .await
+                    .map(|_| Some("elicit_input"))
+            } else {
+                Ok(None)
+            }
         };
         let sampled = async {
             if sample {
-                context.create_message("sample_input", sampling("Sample request", 50)).await.map(|_| Some("sample_input"))
+                context
+                    .create_message("sample_input", sampling("Sample request", 50))
+                    .await
+                    .map(|_| Some("sample_input"))
             } else {
                 Ok(None)
             }
         };
         let (elicited, sampled) = tokio::join!(elicited, sampled);
         let received: Vec<&str> = elicited?.into_iter().chain(sampled?).collect();
-        Ok(text_result(format!("capabilities-ok: received {}", received.join(", "))))
+        Ok(text_result(format!(
+            "capabilities-ok: received {}",
+            received.join(", ")
+        )))
     }
 }
 
@@ -269,13 +365,28 @@ impl Prompt for ContextPrompt {
         )
     }
 
-    async fn get(&self, _arguments: HashMap<String, String>, context: Context) -> Result<GetPromptResult, PromptError> {
-        let schema = form("context", false).map_err(|error| PromptError::Failed(error.message().to_owned()))?;
+    async fn get(
+        &self,
+        _arguments: HashMap<String, String>,
+        context: Context,
+    ) -> Result<GetPromptResult, PromptError> {
+        let schema = form("context", false)
+            .map_err(|error| PromptError::Failed(error.message().to_owned()))?;
         let answer = context
-            .elicit("user_context", "What context should the prompt use?", schema)
+            .elicit(
+                "user_context",
+                "What context should the prompt use?",
+                schema,
+            )
             .await
             .map_err(|error| PromptError::Failed(error.to_string()))?;
-        let text = format!("Prompt with context: {}", text_of(field(&answer, "context")));
-        Ok(GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)]))
+        let text = format!(
+            "Prompt with context: {}",
+            text_of(field(&answer, "context"))
+        );
+        Ok(GetPromptResult::new(vec![PromptMessage::new_text(
+            Role::User,
+            text,
+        )]))
     }
 }
