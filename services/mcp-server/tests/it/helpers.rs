@@ -308,10 +308,14 @@ impl SseReader {
         }
     }
 
+    /// The next event carrying a message, whether or not it has an id (stateless-era
+    /// streams are not resumable, so their events have none).
     pub async fn next_message(&mut self) -> Option<Value> {
-        self.next_message_with_id()
-            .await
-            .map(|(_, message)| message)
+        loop {
+            if let Some(message) = self.next_block().await?.json() {
+                return Some(message);
+            }
+        }
     }
 
     /// Whether the stream ends within `wait` without carrying another message.
@@ -331,4 +335,82 @@ pub fn log_lines(messages: &[Value]) -> Vec<String> {
         .filter(|m| m["method"] == "notifications/message")
         .map(|m| m["params"]["data"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// The stateless era's protocol version.
+pub const STATELESS: &str = "2026-07-28";
+
+/// A stateless-era request: `params` plus the `_meta` every such request carries.
+pub fn stateless_body(id: i64, method: &str, params: Value, capabilities: Value) -> Value {
+    let mut params = if params.is_null() { json!({}) } else { params };
+    let meta = params
+        .as_object_mut()
+        .unwrap()
+        .entry("_meta")
+        .or_insert_with(|| json!({}));
+    meta["io.modelcontextprotocol/protocolVersion"] = json!(STATELESS);
+    meta["io.modelcontextprotocol/clientCapabilities"] = capabilities;
+    meta["io.modelcontextprotocol/clientInfo"] = json!({"name": "it", "version": "1.0.0"});
+    json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+}
+
+impl TestApp {
+    /// A stateless-era POST of `body` with the routing headers a well-behaved client derives
+    /// from it (`Mcp-Method`, and `Mcp-Name` where the method has one).
+    pub fn post_stateless(&self, body: &Value) -> reqwest::RequestBuilder {
+        let method = body["method"].as_str().unwrap_or_default();
+        let params = &body["params"];
+        let name = match method {
+            "tools/call" | "prompts/get" => params["name"].as_str(),
+            "resources/read" => params["uri"].as_str(),
+            "tasks/get" | "tasks/update" | "tasks/cancel" => params["taskId"].as_str(),
+            _ => None,
+        };
+        let mut request = self
+            .client
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("accept", ACCEPT_BOTH)
+            .header("mcp-protocol-version", STATELESS)
+            .header("mcp-method", method)
+            .body(body.to_string());
+        if let Some(name) = name {
+            request = request.header("mcp-name", name);
+        }
+        request
+    }
+
+    /// Sends `body` like [`TestApp::post_stateless`], with some headers replaced.
+    pub async fn send_stateless_with(
+        &self,
+        body: &Value,
+        replaced: &[(&'static str, &str)],
+    ) -> reqwest::Response {
+        let mut request = self.post_stateless(body).build().unwrap();
+        for &(name, value) in replaced {
+            request.headers_mut().insert(name, value.parse().unwrap());
+        }
+        self.client.execute(request).await.unwrap()
+    }
+
+    /// Sends a stateless-era request and returns the HTTP status and the JSON-RPC response.
+    pub async fn stateless(
+        &self,
+        method: &str,
+        params: Value,
+        capabilities: Value,
+    ) -> (u16, Value) {
+        let body = stateless_body(7, method, params, capabilities);
+        let response = self.post_stateless(&body).send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, read_answer(response).await.0)
+    }
+
+    /// The result of a stateless-era request that must succeed.
+    pub async fn stateless_ok(&self, method: &str, params: Value, capabilities: Value) -> Value {
+        let (status, answer) = self.stateless(method, params, capabilities).await;
+        assert_eq!(status, 200, "{answer}");
+        assert!(answer.get("error").is_none(), "{answer}");
+        answer["result"].clone()
+    }
 }
