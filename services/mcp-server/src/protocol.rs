@@ -21,6 +21,7 @@ mod outbox;
 mod peer;
 mod stateless;
 mod tasks;
+mod trace;
 pub mod version;
 
 use std::{sync::Arc, time::Duration};

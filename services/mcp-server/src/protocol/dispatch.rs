@@ -16,6 +16,7 @@ use super::{
     context::Incoming,
     era,
     jsonrpc::{self, NotificationMessage, RequestMessage, ResponseMessage},
+    trace,
 };
 use crate::{
     auth::Principal,
@@ -53,6 +54,7 @@ impl McpServer {
         };
         let pending = PendingRequests::default();
         let span = tracing::info_span!("mcp.request", mcp.method = %method, jsonrpc.id = %id, session.id = %session.id);
+        trace::adopt_parent(&span, params.as_ref());
         let incoming = Incoming {
             peer: Peer::Session(session),
             principal,

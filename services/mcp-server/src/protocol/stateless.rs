@@ -13,7 +13,7 @@ use super::{
     dispatch::{answer, progress_token},
     era,
     inputs::{CarriedState, InputRound, RoundOutcome},
-    tasks, version,
+    tasks, trace, version,
 };
 use crate::{auth::Principal, protocol::jsonrpc::RequestMessage, tools::TaskSupport};
 
@@ -33,6 +33,7 @@ impl McpServer {
             mut params,
         } = request;
         let span = tracing::info_span!("mcp.request", mcp.method = %method, jsonrpc.id = %id, mcp.era = "stateless");
+        trace::adopt_parent(&span, params.as_ref());
         let _entered = span.enter();
         let binding = binding(&method, params.as_ref(), &principal);
         let inputs = if era::may_need_input(&method) {
