@@ -7,10 +7,9 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib/tap.sh"
 binary=${MCP_SERVER_BIN:-$here/../target/debug/mcp-server}
 work=$(mktemp -d)
-pass=0
-fail=0
 server_pid=""
 stream_pid=""
 
@@ -21,15 +20,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-check() { # check <description> <command...>
-  local description=$1
-  shift
-  if "$@" >/dev/null 2>&1; then
-    pass=$((pass + 1)); echo "ok - $description"
-  else
-    fail=$((fail + 1)); echo "not ok - $description"
-  fi
-}
 
 json_field() { # json_field <file> <python expression over `body`>
   python3 - "$1" "$2" <<'PY'
@@ -118,6 +108,4 @@ for i in 1 2 3 4 5; do
 done
 check "every stream event carries an id" test "$(grep -c '^id: ' "$work/stream")" -ge 5
 
-echo "# pass $pass"
-echo "# fail $fail"
-[ "$fail" -eq 0 ]
+report

@@ -32,3 +32,32 @@ node22() {
   fi
   printf '%s\n' "$node"
 }
+
+# Debian's Chromium at /usr/bin/chromium, for the consent page test (playwright-core drives it).
+# Installs it with apt-get when root; otherwise says what is missing.
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian's chromium (apt-get)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || return 1
+    [ -x /usr/bin/chromium ] && return 0
+  fi
+  say "missing: /usr/bin/chromium (Debian package chromium: apt-get install chromium, as root)"
+  return 1
+}
+
+# redis-server on PATH, for the tests that start their own private Redis. Installs Debian's
+# redis-server with apt-get when root (without starting the system service); otherwise says
+# what is missing.
+ensure_redis_server() {
+  command -v redis-server >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian's redis-server (apt-get)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+      RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null || return 1
+    command -v redis-server >/dev/null 2>&1 && return 0
+  fi
+  say "missing: redis-server (Debian package redis-server: apt-get install redis-server, as root)"
+  return 1
+}

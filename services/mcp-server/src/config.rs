@@ -2,17 +2,17 @@
 //!
 //! Variable names from the original project (`PORT`, `DISABLE_AUTH`, `AUTH_TOKEN_MODE`,
 //! `OAUTH_SERVER_URL`, `OAUTH_INTROSPECT_URL`, `JWT_*`) keep their meaning and defaults; the rest
-//! are prefixed `MCP_` (or are conventional: `REDIS_URL`, `METRICS_PORT`). [`Config::from_env`]
-//! is for processes, [`Config::from_pairs`] for tests. Every check happens here, so a bad value
-//! stops the process at start with one line naming the variable.
+//! are prefixed `MCP_` (or are conventional: `REDIS_URL`, `METRICS_PORT`). `from_env` (of
+//! [`Configuration`]) is for processes, `from_pairs` for tests. Every check happens here, so a
+//! bad value stops the process at start with one line naming the variable.
 
 mod allow_list;
 mod auth;
-mod raw;
+pub mod raw;
 
 use std::{net::SocketAddr, time::Duration};
 
-use service_kit::config::{self, ConfigError};
+use service_kit::config::{self, ConfigError, Configuration, positive};
 use url::Url;
 
 pub use self::{
@@ -74,21 +74,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
 }
 
-impl Config {
-    /// Reads the process environment (after loading `.env`).
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_raw(config::from_env()?)
-    }
-
-    /// Builds the configuration from explicit `(NAME, value)` pairs; what tests use.
-    pub fn from_pairs<I, K, V>(pairs: I) -> Result<Self, ConfigError>
-    where
-        I: IntoIterator<Item = (K, V)>,
-        K: Into<String>,
-        V: Into<String>,
-    {
-        Self::from_raw(config::from_pairs(pairs)?)
-    }
+impl Configuration for Config {
+    type Raw = raw::RawConfig;
 
     fn from_raw(raw: raw::RawConfig) -> Result<Self, ConfigError> {
         let listen = SocketAddr::new(raw.bind_address, raw.port);
@@ -154,13 +141,6 @@ impl Config {
             shutdown_grace: Duration::from_secs(raw.shutdown_grace_secs),
         })
     }
-}
-
-fn positive(name: &str, value: u64) -> Result<(), ConfigError> {
-    if value == 0 {
-        return Err(ConfigError::new(format!("{name} must be greater than 0")));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

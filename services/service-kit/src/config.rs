@@ -7,6 +7,33 @@
 
 use serde::de::DeserializeOwned;
 
+/// A service's validated configuration, built from a raw `envy` struct.
+///
+/// Implementors write [`Configuration::from_raw`] (the checks); [`Configuration::from_env`] (for
+/// processes) and [`Configuration::from_pairs`] (for tests) come with it.
+pub trait Configuration: Sized {
+    /// The environment as `envy` reads it: one field per variable, defaults applied.
+    type Raw: DeserializeOwned;
+
+    /// Checks the raw settings and builds the configuration.
+    fn from_raw(raw: Self::Raw) -> Result<Self, ConfigError>;
+
+    /// Reads the configuration from the process environment (and `.env`).
+    fn from_env() -> Result<Self, ConfigError> {
+        Self::from_raw(from_env()?)
+    }
+
+    /// Builds the configuration from explicit `(NAME, value)` pairs; what tests use.
+    fn from_pairs<I, K, V>(pairs: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        Self::from_raw(from_pairs(pairs)?)
+    }
+}
+
 /// Exit status for a configuration error (`EX_CONFIG` from `sysexits.h`).
 pub const EXIT_CONFIG: i32 = 78;
 
@@ -101,6 +128,14 @@ pub fn parse_flag(name: &str, raw: &str) -> Result<bool, ConfigError> {
             "{name} must be true or false (got {other:?})"
         ))),
     }
+}
+
+/// Checks that a count or duration setting is not zero.
+pub fn positive(name: &str, value: u64) -> Result<(), ConfigError> {
+    if value == 0 {
+        return Err(ConfigError(format!("{name} must be greater than 0")));
+    }
+    Ok(())
 }
 
 /// Splits a comma-separated list, trimming blanks and dropping empty items.

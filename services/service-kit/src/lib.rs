@@ -1,9 +1,14 @@
 //! Process plumbing shared by every service in the workspace: typed configuration from the
-//! environment, telemetry set-up, the shutdown signal and the HTTP serve loop.
+//! environment, telemetry set-up, the shutdown signal, the HTTP serve loop, Redis connections and the
+//! TLS provider for outbound HTTPS.
 //!
 //! Nothing here knows about MCP or OAuth; the services depend on this crate, never the reverse.
 
 pub mod config;
+pub mod redis;
 pub mod serve;
 pub mod shutdown;
 pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod tls;

@@ -6,7 +6,8 @@ use serde::Deserialize;
 use url::Url;
 
 #[derive(Debug, Deserialize)]
-pub(super) struct RawConfig {
+/// The variables as read, before any check ([`super::Config`] is the checked form).
+pub struct RawConfig {
     #[serde(default = "default_port")]
     pub(super) port: u16,
     #[serde(default = "default_bind_address")]

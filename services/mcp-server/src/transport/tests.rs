@@ -7,6 +7,7 @@ use axum::{
     http::{Request, StatusCode},
 };
 use rmcp::model::{ClientCapabilities, Implementation, ProtocolVersion};
+use service_kit::config::Configuration;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 

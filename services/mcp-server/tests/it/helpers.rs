@@ -5,6 +5,7 @@ use std::{net::SocketAddr, time::Duration};
 use futures::StreamExt;
 use mcp_server::{App, Config};
 use serde_json::{Value, json};
+use service_kit::config::Configuration;
 use tokio_util::sync::CancellationToken;
 
 pub const ACCEPT_BOTH: &str = "application/json, text/event-stream";
@@ -32,6 +33,7 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     service_kit::telemetry::init_for_test();
+    service_kit::tls::install_crypto_provider();
     let mut pairs = vec![
         ("DISABLE_AUTH", "true"),
         ("PORT", "0"),

@@ -1,0 +1,29 @@
+//! `oauth-server`: reads its configuration, starts logging, serves until SIGINT/SIGTERM.
+
+use oauth_server::{App, Config};
+use service_kit::{
+    config::{self, Configuration},
+    shutdown, telemetry, tls,
+};
+use tokio_util::sync::CancellationToken;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = config::exit_on_error("oauth-server", Config::from_env());
+    let telemetry = config::exit_on_error("oauth-server", telemetry::TelemetryConfig::from_env());
+    config::exit_on_error("oauth-server", telemetry::init(&telemetry));
+    tls::install_crypto_provider();
+
+    let shutdown_token = CancellationToken::new();
+    let app = match App::build(config, shutdown_token.clone()).await {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("oauth-server: cannot start: {error:#}");
+            std::process::exit(config::EXIT_CONFIG);
+        }
+    };
+    shutdown::cancel_on_signal(shutdown_token);
+    app.run().await?;
+    tracing::info!("stopped");
+    Ok(())
+}

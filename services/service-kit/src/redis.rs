@@ -1,0 +1,109 @@
+//! Connecting to Redis, a single server or a cluster, behind one cloneable, multiplexed
+//! connection type that every `redis` command, script and pipeline accepts.
+//!
+//! `REDIS_URL` is one `redis://[user:password@]host:port[/db]` URL, or several comma-separated
+//! seed nodes of a cluster (`redis+cluster://` on a single URL also selects cluster mode). The
+//! connection is made lazily and re-made after failures; commands time out instead of hanging.
+
+use std::time::Duration;
+
+use redis::{
+    Cmd, Pipeline, RedisFuture, Value,
+    aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig},
+    cluster::ClusterClient,
+    cluster_async::ClusterConnection,
+};
+
+/// How long a command may take, and how long connecting may take.
+const TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A connection to a single server or to a cluster.
+#[derive(Clone)]
+pub enum RedisConnection {
+    /// One server, through a reconnecting connection manager.
+    Single(ConnectionManager),
+    /// A cluster.
+    Cluster(ClusterConnection),
+}
+
+impl std::fmt::Debug for RedisConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Single(_) => "RedisConnection::Single",
+            Self::Cluster(_) => "RedisConnection::Cluster",
+        })
+    }
+}
+
+impl ConnectionLike for RedisConnection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Self::Single(connection) => connection.req_packed_command(cmd),
+            Self::Cluster(connection) => connection.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Self::Single(connection) => connection.req_packed_commands(pipeline, offset, count),
+            Self::Cluster(connection) => connection.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Self::Single(connection) => connection.get_db(),
+            Self::Cluster(connection) => connection.get_db(),
+        }
+    }
+}
+
+/// Connects to the server or cluster named by `url` (see the module documentation).
+pub async fn connect(url: &str) -> redis::RedisResult<RedisConnection> {
+    let nodes: Vec<String> = url
+        .split(',')
+        .map(str::trim)
+        .filter(|node| !node.is_empty())
+        .map(|node| node.replacen("redis+cluster://", "redis://", 1))
+        .collect();
+    let cluster = nodes.len() > 1 || url.trim_start().starts_with("redis+cluster://");
+    if cluster {
+        let client = ClusterClient::builder(nodes)
+            .connection_timeout(TIMEOUT)
+            .response_timeout(TIMEOUT)
+            .build()?;
+        return Ok(RedisConnection::Cluster(
+            client.get_async_connection().await?,
+        ));
+    }
+    let client = redis::Client::open(nodes.first().map_or("", String::as_str))?;
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(TIMEOUT))
+        .set_response_timeout(Some(TIMEOUT))
+        .set_number_of_retries(2);
+    Ok(RedisConnection::Single(
+        ConnectionManager::new_lazy_with_config(client, config)?,
+    ))
+}
+
+/// Whether the server (every node of a cluster) answers `PING` within the timeout.
+pub async fn ping(connection: &RedisConnection) -> redis::RedisResult<()> {
+    let mut connection = connection.clone();
+    match tokio::time::timeout(
+        TIMEOUT,
+        redis::cmd("PING").query_async::<()>(&mut connection),
+    )
+    .await
+    {
+        Ok(result) => result,
+        Err(_) => Err(redis::RedisError::from(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "PING timed out",
+        ))),
+    }
+}
