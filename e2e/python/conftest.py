@@ -1,4 +1,4 @@
-"""Starts the real `mcp-server` binary on a free loopback port for the tests, and prints TAP-style totals."""
+"""Starts the real binaries on free loopback ports for the tests, and prints TAP-style totals."""
 
 import os
 import socket
@@ -6,6 +6,8 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,39 +26,31 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture(scope="session")
-def server_url(request):
-    """The `/mcp` endpoint of a server started with the conformance feature pack (like e2e/lib/server.mjs)."""
-    binary = os.environ.get("MCP_SERVER_BIN", str(ROOT / "target/debug/mcp-server"))
-    port = free_port()
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PORT": str(port),
-        "BIND_ADDRESS": "127.0.0.1",
-        "DISABLE_AUTH": "true",
-        "MCP_FEATURE_PACKS": "conformance",
-        "MCP_TASK_POLL_INTERVAL_MS": "100",  # tasks are polled quickly, so the stage stays short
-        "RUST_LOG": os.environ.get("E2E_SERVER_LOG", "warn"),
-    }
-    log = tempfile.NamedTemporaryFile(prefix="mcp-server-", suffix=".log", delete=False)
+@contextmanager
+def running(request, name: str, port: int, env: dict[str, str]):
+    """Runs the real binary `name` (target/debug, or $MCP_SERVER_BIN / $OAUTH_SERVER_BIN) on
+    `port` with `env` until the block ends; its log is printed if any test failed."""
+    variable = {"mcp-server": "MCP_SERVER_BIN", "oauth-server": "OAUTH_SERVER_BIN"}[name]
+    binary = os.environ.get(variable, str(ROOT / "target/debug" / name))
+    env = {"PATH": os.environ.get("PATH", ""), "BIND_ADDRESS": "127.0.0.1", "RUST_LOG": os.environ.get("E2E_SERVER_LOG", "warn"), **env}
+    log = tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log", delete=False)
     child = subprocess.Popen([binary], env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     log.close()  # the child has its own copy of the descriptor
-    base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     try:
         while True:
             try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
                     if response.status == 200:
                         break
             except OSError:
                 pass  # not listening yet
             if child.poll() is not None:
-                raise RuntimeError(f"mcp-server exited with {child.returncode}: {Path(log.name).read_text()[-2000:]}")
+                raise RuntimeError(f"{name} exited with {child.returncode}: {Path(log.name).read_text()[-2000:]}")
             if time.monotonic() > deadline:
-                raise RuntimeError("mcp-server did not become healthy")
+                raise RuntimeError(f"{name} did not become healthy")
             time.sleep(0.05)
-        yield f"{base}/mcp"
+        yield
     finally:
         child.terminate()
         try:
@@ -66,8 +60,48 @@ def server_url(request):
             child.wait()
         server_log = Path(log.name).read_text()
         if request.session.testsfailed and server_log.strip():
-            print(f"\n--- mcp-server log ---\n{server_log[-4000:]}")
+            print(f"\n--- {name} log ---\n{server_log[-4000:]}")
         os.unlink(log.name)
+
+
+@pytest.fixture(scope="session")
+def server_url(request):
+    """The `/mcp` endpoint of a server started with the conformance feature pack (like e2e/lib/server.mjs)."""
+    port = free_port()
+    env = {
+        "PORT": str(port),
+        "DISABLE_AUTH": "true",
+        "MCP_FEATURE_PACKS": "conformance",
+        "MCP_TASK_POLL_INTERVAL_MS": "100",  # tasks are polled quickly, so the stage stays short
+    }
+    with running(request, "mcp-server", port, env):
+        yield f"http://127.0.0.1:{port}/mcp"
+
+
+@dataclass
+class OAuthStack:
+    """The demo authorization server and the MCP server introspecting its tokens."""
+
+    issuer: str
+    mcp_url: str
+
+
+@pytest.fixture(scope="session")
+def oauth_stack(request):
+    """Both servers, auth on, as `scripts/run-stack` runs them (on free ports)."""
+    as_port, mcp_port = free_port(), free_port()
+    issuer = f"http://localhost:{as_port}"
+    mcp_url = f"http://localhost:{mcp_port}/mcp"
+    secret = "python-e2e-resource-server-secret"
+    as_env = {"AUTH_PORT": str(as_port), "OAUTH_PRESET_CLIENTS": f"mcp-server:{secret}", "OAUTH_RESOURCES": mcp_url}
+    mcp_env = {
+        "PORT": str(mcp_port),
+        "OAUTH_SERVER_URL": issuer,
+        "OAUTH_CLIENT_ID": "mcp-server",
+        "OAUTH_CLIENT_SECRET": secret,
+    }
+    with running(request, "oauth-server", as_port, as_env), running(request, "mcp-server", mcp_port, mcp_env):
+        yield OAuthStack(issuer=issuer, mcp_url=mcp_url)
 
 
 def pytest_terminal_summary(terminalreporter):

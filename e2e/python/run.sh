@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the official MCP Python SDK (e2e/python/requirements.txt) against the real server binary
-# ($MCP_SERVER_BIN, default target/debug/mcp-server) and prints "# pass N" / "# fail N" for
+# Runs the official MCP Python SDK (e2e/python/requirements.txt) against the real binaries
+# ($MCP_SERVER_BIN and $OAUTH_SERVER_BIN, default target/debug/…) and prints "# pass N" / "# fail N" for
 # scripts/test. Keeps a virtualenv in .venv, brought up to date when requirements.txt changes
 # (a stamp file in .venv records the hash of the requirements it was installed from).
 set -uo pipefail
@@ -11,6 +11,7 @@ venv="$root/.venv"
 requirements="$here/requirements.txt"
 stamp="$venv/.e2e-python-requirements.sha256"
 export MCP_SERVER_BIN="${MCP_SERVER_BIN:-$root/target/debug/mcp-server}"
+export OAUTH_SERVER_BIN="${OAUTH_SERVER_BIN:-$root/target/debug/oauth-server}"
 
 give_up() { # give_up <message>
   echo "e2e/python: $1" >&2
@@ -20,7 +21,9 @@ give_up() { # give_up <message>
 }
 
 command -v python3 >/dev/null || give_up "python3 is missing (install python3 and python3-venv)"
-[ -x "$MCP_SERVER_BIN" ] || give_up "no server binary at $MCP_SERVER_BIN (run: cargo build --bin mcp-server)"
+for binary in "$MCP_SERVER_BIN" "$OAUTH_SERVER_BIN"; do
+  [ -x "$binary" ] || give_up "no server binary at $binary (run: cargo build --bin mcp-server --bin oauth-server)"
+done
 
 venv_works() { "$venv/bin/python" -m pip --version >/dev/null 2>&1; }
 make_venv() { rm -rf "$venv" && python3 -m venv "$venv" >/dev/null 2>&1 && venv_works; }

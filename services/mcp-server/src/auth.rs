@@ -1,8 +1,18 @@
-//! Who is calling: the principal a request acts for.
+//! Who is calling: the OAuth 2.1 resource server in front of `/mcp`.
 //!
-//! The HTTP layer authenticates each `/mcp` request and puts a [`Principal`] into the request
-//! extensions; everything below reads it from there. Sessions remember the principal that created
-//! them ([`Principal::owner_key`]) and answer 404 to anyone else.
+//! Every `/mcp` request needs `Authorization: Bearer <token>`. The token is checked by
+//! introspection (RFC 7662, answers cached per token) or as an RFC 9068 JWT against the
+//! issuer's JWKS, must be meant for this server (its audience), and must carry the required
+//! scopes. The caller becomes a [`Principal`] in the request extensions; sessions and tasks
+//! remember theirs ([`Principal::owner_key`]) and answer 404 to anyone else. Refusals follow
+//! RFC 6750 and RFC 9728 (see [`challenge`]); tokens are never passed on to anyone.
+
+mod bearer;
+pub mod challenge;
+mod introspection;
+mod jwks;
+mod jwt;
+pub mod metadata;
 
 use std::{collections::BTreeSet, sync::Arc};
 
@@ -12,7 +22,8 @@ use axum::{
     response::Response,
 };
 
-use crate::config::AuthConfig;
+use self::{challenge::Challenge, introspection::Introspector, jwt::JwtVerifier};
+use crate::config::{AuthConfig, Config};
 
 /// The caller of a request, as established by authentication.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,42 +53,118 @@ impl Principal {
     }
 }
 
-/// How requests are authenticated, built once from [`AuthConfig`].
-#[derive(Debug)]
-pub enum Authenticator {
-    /// `DISABLE_AUTH=true`: every request acts as [`Principal::anonymous`].
-    Anonymous,
+/// Why a request is not let through.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// No bearer token.
+    #[error("a bearer token is required")]
+    Missing,
+    /// The `Authorization` header is malformed.
+    #[error("{0}")]
+    Malformed(&'static str),
+    /// The token is not valid here (expired, revoked, for another audience...).
+    #[error("{0}")]
+    Invalid(String),
+    /// The token lacks a required scope.
+    #[error("the token lacks the required scope")]
+    InsufficientScope,
+    /// The authorization server (or the JWKS) cannot be reached: try again later.
+    #[error("the authorization server cannot be reached")]
+    Unavailable,
 }
 
-/// The configured token validation mode cannot run in this build.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "AUTH_TOKEN_MODE={0} token validation is not available in this build; set DISABLE_AUTH=true to serve without authentication"
-)]
-pub struct AuthUnavailable(&'static str);
+/// How tokens are checked.
+#[derive(Debug)]
+enum TokenCheck {
+    /// `DISABLE_AUTH=true`: every request acts as [`Principal::anonymous`].
+    Anonymous,
+    Introspection(Introspector),
+    Jwt(JwtVerifier),
+}
+
+/// Authentication of `/mcp` requests, built once from the configuration.
+#[derive(Debug)]
+pub struct Authenticator {
+    check: TokenCheck,
+    required_scopes: Vec<String>,
+    challenge: Challenge,
+}
 
 impl Authenticator {
-    /// Builds the authenticator for `config`.
-    pub fn from_config(config: &AuthConfig) -> Result<Self, AuthUnavailable> {
-        match config {
-            AuthConfig::Disabled => Ok(Self::Anonymous),
-            AuthConfig::Introspection { .. } => Err(AuthUnavailable("introspection")),
-            AuthConfig::Jwt { .. } => Err(AuthUnavailable("jwt")),
+    /// No authentication: every request is anonymous.
+    pub fn disabled() -> Self {
+        Self {
+            check: TokenCheck::Anonymous,
+            required_scopes: Vec::new(),
+            challenge: Challenge::default(),
         }
+    }
+
+    /// Builds the authenticator for `config`.
+    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+        let resource = config.public_url.as_str().to_owned();
+        let check = match &config.auth {
+            AuthConfig::Disabled => {
+                tracing::warn!(
+                    "DISABLE_AUTH is set: /mcp is served WITHOUT authentication to anyone who can reach it"
+                );
+                return Ok(Self::disabled());
+            }
+            AuthConfig::Introspection(settings) => {
+                TokenCheck::Introspection(Introspector::new(settings, resource)?)
+            }
+            AuthConfig::Jwt(settings) => TokenCheck::Jwt(JwtVerifier::new(settings, resource)?),
+        };
+        Ok(Self {
+            check,
+            required_scopes: config.required_scopes.clone(),
+            challenge: Challenge::new(&config.public_url, &config.required_scopes),
+        })
+    }
+
+    /// Whether requests are authenticated at all.
+    pub fn enabled(&self) -> bool {
+        !matches!(self.check, TokenCheck::Anonymous)
+    }
+
+    /// The principal behind a request's headers.
+    pub async fn principal(&self, headers: &axum::http::HeaderMap) -> Result<Principal, AuthError> {
+        let token = match &self.check {
+            TokenCheck::Anonymous => return Ok(Principal::anonymous()),
+            _ => bearer::token(headers)?,
+        };
+        let principal = match &self.check {
+            TokenCheck::Anonymous => Principal::anonymous(),
+            TokenCheck::Introspection(introspector) => introspector.check(token).await?,
+            TokenCheck::Jwt(verifier) => verifier.check(token).await?,
+        };
+        if self
+            .required_scopes
+            .iter()
+            .any(|scope| !principal.scopes.contains(scope))
+        {
+            return Err(AuthError::InsufficientScope);
+        }
+        Ok(principal)
     }
 }
 
-/// Middleware for `/mcp`: establishes the request's [`Principal`].
+/// Middleware for `/mcp`: establishes the request's [`Principal`], or refuses the request.
 pub async fn authenticate(
     State(authenticator): State<Arc<Authenticator>>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    let principal = match &*authenticator {
-        Authenticator::Anonymous => Principal::anonymous(),
-    };
-    request.extensions_mut().insert(principal);
-    next.run(request).await
+    match authenticator.principal(request.headers()).await {
+        Ok(principal) => {
+            request.extensions_mut().insert(principal);
+            next.run(request).await
+        }
+        Err(error) => {
+            tracing::info!(%error, "request refused by authentication");
+            authenticator.challenge.refuse(&error)
+        }
+    }
 }
 
 #[cfg(test)]

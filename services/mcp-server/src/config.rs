@@ -17,7 +17,7 @@ use url::Url;
 
 pub use self::{
     allow_list::{HostAllowList, OriginAllowList},
-    auth::AuthConfig,
+    auth::{AuthConfig, IntrospectionConfig, JwtConfig},
 };
 use crate::{packs::FeaturePack, sealing::KeyRing};
 
@@ -28,6 +28,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// How requests are authenticated (`DISABLE_AUTH`, `AUTH_TOKEN_MODE`, `OAUTH_*`, `JWT_*`).
     pub auth: AuthConfig,
+    /// `MCP_REQUIRED_SCOPES`: scopes every `/mcp` request's token must carry (default
+    /// `mcp:tools`; empty: none).
+    pub required_scopes: Vec<String>,
     /// `REDIS_URL`: shared state for many replicas; unset keeps all state in this process.
     pub redis_url: Option<String>,
     /// `MCP_PUBLIC_URL`: the external URL of the MCP endpoint, as clients reach it (default
@@ -92,6 +95,12 @@ impl Configuration for Config {
                 .map_err(|e| ConfigError::new(format!("PORT gives no valid default URL: {e}")))?,
         };
         let auth = AuthConfig::from_raw(&raw)?;
+        let required_scopes = config::split_list(
+            &raw.mcp_required_scopes
+                .as_deref()
+                .unwrap_or("mcp:tools")
+                .replace(' ', ","),
+        );
         let feature_packs = config::split_list(raw.mcp_feature_packs.as_deref().unwrap_or(""))
             .iter()
             .map(|name| FeaturePack::parse(name))
@@ -120,6 +129,7 @@ impl Configuration for Config {
         Ok(Self {
             listen,
             auth,
+            required_scopes,
             redis_url: raw.redis_url.filter(|url| !url.trim().is_empty()),
             public_url,
             metrics_port: raw.metrics_port,

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use tower_http::trace::TraceLayer;
 
 use crate::{
-    auth::Authenticator,
+    auth::{self, Authenticator},
     bus::{EventBus, MemoryBus, MemoryBusLimits},
     config::Config,
     features::Features,
@@ -37,7 +37,7 @@ pub struct App {
 impl App {
     /// Builds the server from `config`. `shutdown` stops it (and its background tasks).
     pub async fn build(config: Config, shutdown: CancellationToken) -> anyhow::Result<Self> {
-        let authenticator = Arc::new(Authenticator::from_config(&config.auth)?);
+        let authenticator = Arc::new(Authenticator::from_config(&config)?);
         if config.redis_url.is_some() {
             bail!(
                 "REDIS_URL is set, but this build keeps state in memory only; unset it to run a single replica"
@@ -101,7 +101,13 @@ impl App {
             settings: Arc::new(TransportSettings::from_config(&config)),
             shutdown: shutdown.clone(),
         };
+        let discovery = auth::metadata::router(
+            &config.public_url,
+            config.auth.authorization_server(),
+            &config.required_scopes,
+        );
         let router = transport::router(state, authenticator)
+            .merge(discovery)
             .merge(health::router(Arc::clone(&server), shutdown.clone()))
             .layer(TraceLayer::new_for_http());
         let listener = TcpListener::bind(config.listen)

@@ -78,8 +78,16 @@ pub fn router(state: AppState, authenticator: Arc<Authenticator>) -> Router {
     let mcp = routing::post(post::post)
         .get(get::get)
         .delete(delete::delete);
+    // Anything under /mcp is authenticated too, and then not found.
+    let below = routing::any(|| async {
+        error::json_body(
+            axum::http::StatusCode::NOT_FOUND,
+            r#"{"error":"not_found"}"#.to_owned(),
+        )
+    });
     Router::new()
         .route("/mcp", mcp)
+        .route("/mcp/{*rest}", below)
         .route_layer(
             ServiceBuilder::new()
                 .layer(cors::layer(state.settings.allowed_origins.clone()))

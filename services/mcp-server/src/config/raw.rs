@@ -19,6 +19,19 @@ pub struct RawConfig {
     pub(super) jwt_issuer: Option<String>,
     pub(super) jwt_audience: Option<String>,
     pub(super) jwt_jwks_url: Option<Url>,
+    pub(super) oauth_client_id: Option<String>,
+    pub(super) oauth_client_secret: Option<String>,
+    pub(super) mcp_required_scopes: Option<String>,
+    #[serde(default = "default_introspection_cache_secs")]
+    pub(super) mcp_introspection_cache_secs: u64,
+    #[serde(default = "default_introspection_negative_cache_secs")]
+    pub(super) mcp_introspection_negative_cache_secs: u64,
+    pub(super) jwt_algorithms: Option<String>,
+    pub(super) jwt_token_types: Option<String>,
+    #[serde(default = "default_jwt_leeway_secs")]
+    pub(super) jwt_leeway_secs: u64,
+    #[serde(default = "default_jwks_refresh_min_secs")]
+    pub(super) jwt_jwks_refresh_min_secs: u64,
     pub(super) redis_url: Option<String>,
     pub(super) mcp_public_url: Option<Url>,
     pub(super) metrics_port: Option<u16>,
@@ -86,6 +99,18 @@ fn default_task_ttl_secs() -> u64 {
 }
 fn default_task_poll_interval_ms() -> u64 {
     1000
+}
+fn default_introspection_cache_secs() -> u64 {
+    60
+}
+fn default_introspection_negative_cache_secs() -> u64 {
+    10
+}
+fn default_jwt_leeway_secs() -> u64 {
+    30
+}
+fn default_jwks_refresh_min_secs() -> u64 {
+    10
 }
 fn default_shutdown_grace_secs() -> u64 {
     25

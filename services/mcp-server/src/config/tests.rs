@@ -1,7 +1,13 @@
 use super::*;
 
+/// The configuration from `pairs`, with the introspection client credentials every
+/// introspection-mode configuration needs.
 fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-    Config::from_pairs(pairs.iter().copied())
+    let credentials = [
+        ("OAUTH_CLIENT_ID", "mcp-server"),
+        ("OAUTH_CLIENT_SECRET", "secret"),
+    ];
+    Config::from_pairs(credentials.into_iter().chain(pairs.iter().copied()))
 }
 
 #[test]
@@ -10,12 +16,15 @@ fn defaults_follow_the_original_project() {
     assert_eq!(config.listen.port(), 3000);
     assert_eq!(config.public_url.as_str(), "http://localhost:3000/mcp");
     match config.auth {
-        AuthConfig::Introspection {
-            server_url,
-            introspect_url,
-        } => {
-            assert_eq!(server_url.as_str(), "http://localhost:3001/");
-            assert_eq!(introspect_url.as_str(), "http://localhost:3001/introspect");
+        AuthConfig::Introspection(settings) => {
+            assert_eq!(settings.server_url.as_str(), "http://localhost:3001/");
+            assert_eq!(
+                settings.introspect_url.as_str(),
+                "http://localhost:3001/introspect"
+            );
+            assert_eq!(settings.client_id, "mcp-server");
+            assert_eq!(settings.cache_ttl, Duration::from_secs(60));
+            assert_eq!(settings.negative_ttl, Duration::from_secs(10));
         }
         other => panic!("expected introspection, got {other:?}"),
     }
@@ -34,7 +43,7 @@ fn disable_auth_accepts_true_and_one_and_refuses_typos() {
     for value in ["false", "0", ""] {
         assert!(matches!(
             config(&[("DISABLE_AUTH", value)]).unwrap().auth,
-            AuthConfig::Introspection { .. }
+            AuthConfig::Introspection(_)
         ));
     }
     let error = config(&[("DISABLE_AUTH", "ture")]).unwrap_err();
@@ -44,11 +53,11 @@ fn disable_auth_accepts_true_and_one_and_refuses_typos() {
 #[test]
 fn introspection_url_derives_from_the_server_url_path() {
     let config = config(&[("OAUTH_SERVER_URL", "https://idp.example.com/tenant")]).unwrap();
-    let AuthConfig::Introspection { introspect_url, .. } = config.auth else {
+    let AuthConfig::Introspection(settings) = config.auth else {
         panic!()
     };
     assert_eq!(
-        introspect_url.as_str(),
+        settings.introspect_url.as_str(),
         "https://idp.example.com/tenant/introspect"
     );
 }
@@ -63,20 +72,78 @@ fn jwt_mode_needs_an_issuer_and_derives_the_jwks_url() {
         ("JWT_AUDIENCE", "https://api.example.com"),
     ])
     .unwrap();
-    let AuthConfig::Jwt {
-        issuer,
-        audience,
-        jwks_url,
-        ..
-    } = config.auth
+    let AuthConfig::Jwt(settings) = config.auth else {
+        panic!()
+    };
+    assert_eq!(settings.issuer, "https://tenant.example.com/");
+    assert_eq!(
+        settings.audience.as_deref(),
+        Some("https://api.example.com")
+    );
+    assert_eq!(
+        settings.jwks_url.as_str(),
+        "https://tenant.example.com/.well-known/jwks.json"
+    );
+    assert!(
+        !settings
+            .algorithms
+            .contains(&jsonwebtoken::Algorithm::HS256)
+    );
+    assert_eq!(
+        settings.token_types,
+        Some(vec!["at+jwt".to_owned(), "application/at+jwt".to_owned()])
+    );
+}
+
+#[test]
+fn introspection_without_client_credentials_is_refused_with_the_remedy() {
+    let error = Config::from_pairs([("OAUTH_CLIENT_ID", "mcp-server")]).unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("OAUTH_CLIENT_SECRET"), "{message}");
+    assert!(message.contains("DISABLE_AUTH"), "{message}");
+    assert_eq!(
+        Config::from_pairs([("DISABLE_AUTH", "1")]).unwrap().auth,
+        AuthConfig::Disabled
+    );
+}
+
+#[test]
+fn jwt_algorithms_are_asymmetric_only_and_token_types_can_be_relaxed() {
+    let jwt = |extra: &[(&str, &str)]| {
+        let mut pairs = vec![
+            ("AUTH_TOKEN_MODE", "jwt"),
+            ("JWT_ISSUER", "https://idp.example.com"),
+        ];
+        pairs.extend_from_slice(extra);
+        config(&pairs)
+    };
+    let error = jwt(&[("JWT_ALGORITHMS", "RS256,HS256")]).unwrap_err();
+    assert!(error.to_string().contains("HS256"), "{error}");
+    assert!(jwt(&[("JWT_ALGORITHMS", "none")]).is_err());
+    let AuthConfig::Jwt(settings) = jwt(&[("JWT_ALGORITHMS", "ES256"), ("JWT_TOKEN_TYPES", "*")])
+        .unwrap()
+        .auth
     else {
         panic!()
     };
-    assert_eq!(issuer, "https://tenant.example.com/");
-    assert_eq!(audience.as_deref(), Some("https://api.example.com"));
+    assert_eq!(settings.algorithms, vec![jsonwebtoken::Algorithm::ES256]);
+    assert_eq!(settings.token_types, None);
+}
+
+#[test]
+fn required_scopes_default_to_mcp_tools_and_accept_spaces_or_commas() {
+    assert_eq!(config(&[]).unwrap().required_scopes, vec!["mcp:tools"]);
     assert_eq!(
-        jwks_url.as_str(),
-        "https://tenant.example.com/.well-known/jwks.json"
+        config(&[("MCP_REQUIRED_SCOPES", "mcp:tools profile,email")])
+            .unwrap()
+            .required_scopes,
+        vec!["mcp:tools", "profile", "email"]
+    );
+    assert!(
+        config(&[("MCP_REQUIRED_SCOPES", "")])
+            .unwrap()
+            .required_scopes
+            .is_empty()
     );
 }
 

@@ -7,7 +7,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use crate::config::OriginAllowList;
 
 /// Request headers a browser client may send.
-const ALLOWED_HEADERS: [&str; 7] = [
+const ALLOWED_HEADERS: [&str; 8] = [
     "content-type",
     "accept",
     "authorization",
@@ -15,6 +15,7 @@ const ALLOWED_HEADERS: [&str; 7] = [
     "mcp-protocol-version",
     "last-event-id",
     "mcp-method",
+    "mcp-name",
 ];
 
 /// Response headers a browser client may read.

@@ -77,7 +77,7 @@ async fn another_principals_session_is_not_found() {
         .create(session.clone())
         .await
         .unwrap();
-    let app = router(state, Arc::new(Authenticator::Anonymous));
+    let app = router(state, Arc::new(Authenticator::disabled()));
     let request = Request::post("/mcp")
         .header("host", "localhost")
         .header("content-type", "application/json")

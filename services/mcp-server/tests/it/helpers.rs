@@ -39,7 +39,10 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         ("PORT", "0"),
         ("BIND_ADDRESS", "127.0.0.1"),
     ];
-    pairs.extend_from_slice(extra);
+    for (name, value) in extra {
+        pairs.retain(|(known, _)| known != name);
+        pairs.push((name, value));
+    }
     let config = Config::from_pairs(pairs).expect("test configuration is valid");
     let shutdown = CancellationToken::new();
     let app = App::build(config, shutdown.clone())

@@ -5,6 +5,9 @@
 // A failed unwrap is a failed test, with its location.
 #![allow(clippy::unwrap_used)]
 
+mod auth_discovery;
+mod auth_introspection;
+mod auth_jwt;
 mod cancellation;
 mod client_requests;
 mod errors;
@@ -13,6 +16,7 @@ mod handshake;
 mod helpers;
 mod listen;
 mod multi_round;
+mod oauth;
 mod origin;
 mod resumption;
 mod sessions;
