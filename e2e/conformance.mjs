@@ -1,5 +1,6 @@
-// Runs the official MCP conformance suite (server side) against one real server binary, with auth
-// off and the conformance feature pack on, for one or more spec revisions in turn: the same
+// Runs the official MCP conformance suite (server side) against one real server binary (or the
+// server at $MCP_E2E_URL, e.g. a proxy in front of replicas), with auth off and the conformance
+// feature pack on, for one or more spec revisions in turn: the same
 // process serves every revision, as it serves clients of both protocol eras at once.
 //
 // Usage: node conformance.mjs <revision>...   (e.g. 2025-11-25 2026-07-28)
@@ -13,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { startServer } from './lib/server.mjs';
+import { serverUnderTest } from './lib/server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const revisions = process.argv.length > 2 ? process.argv.slice(2) : ['2025-11-25'];
@@ -51,10 +52,10 @@ async function run(url, revision) {
   }
 }
 
-const server = await startServer({ MCP_FEATURE_PACKS: 'conformance' });
+const server = await serverUnderTest({ MCP_FEATURE_PACKS: 'conformance' });
 const totals = { pass: 0, fail: 0 };
 try {
-  const url = `http://localhost:${server.port}/mcp`;
+  const url = process.env.MCP_E2E_URL ?? `http://localhost:${server.port}/mcp`;
   for (const revision of revisions) {
     const { pass, fail } = await run(url, revision);
     console.log(`# revision ${revision} pass ${pass} fail ${fail}`);

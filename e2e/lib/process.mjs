@@ -49,5 +49,10 @@ export async function startBinary(name, binary, port, env) {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
     },
+    /** Ends the process at once (SIGKILL), as a crash would. */
+    async kill() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
   };
 }

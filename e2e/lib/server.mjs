@@ -14,6 +14,17 @@ export async function startServer(extraEnv = {}, port = undefined) {
   port ??= await freePort();
   const binary = process.env.MCP_SERVER_BIN ?? defaultBinary;
   const env = { DISABLE_AUTH: 'true', PORT: String(port), BIND_ADDRESS: '127.0.0.1', ...extraEnv };
-  const { base, stop } = await startBinary('mcp-server', binary, port, env);
-  return { port, base, url: `${base}/mcp`, stop };
+  const { base, stop, kill } = await startBinary('mcp-server', binary, port, env);
+  return { port, base, url: `${base}/mcp`, stop, kill };
+}
+
+/**
+ * The server the end-to-end suites run against: the one at `$MCP_E2E_URL` when set (e.g. the
+ * proxy in front of several replicas, started by replicas.mjs), else a new process of its own.
+ */
+export async function serverUnderTest(extraEnv = {}) {
+  const external = process.env.MCP_E2E_URL;
+  if (!external) return startServer(extraEnv);
+  const url = new URL(external);
+  return { port: Number(url.port), base: url.origin, url: external, stop: async () => {} };
 }

@@ -66,7 +66,11 @@ def running(request, name: str, port: int, env: dict[str, str]):
 
 @pytest.fixture(scope="session")
 def server_url(request):
-    """The `/mcp` endpoint of a server started with the conformance feature pack (like e2e/lib/server.mjs)."""
+    """The `/mcp` endpoint of a server started with the conformance feature pack (like e2e/lib/server.mjs),
+    or the one at $MCP_E2E_URL (e.g. a proxy in front of replicas)."""
+    if os.environ.get("MCP_E2E_URL"):
+        yield os.environ["MCP_E2E_URL"]
+        return
     port = free_port()
     env = {
         "PORT": str(port),

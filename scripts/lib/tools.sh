@@ -50,14 +50,22 @@ ensure_chromium() {
 # redis-server on PATH, for the tests that start their own private Redis. Installs Debian's
 # redis-server with apt-get when root (without starting the system service); otherwise says
 # what is missing.
-ensure_redis_server() {
-  command -v redis-server >/dev/null 2>&1 && return 0
+# ensure_debian_command <command> <package>: installs Debian's <package> when <command> is
+# missing (as root, without starting its service), or says what is missing.
+ensure_debian_command() {
+  local command=$1 package=$2
+  command -v "$command" >/dev/null 2>&1 && return 0
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-    say "installing Debian's redis-server (apt-get)"
+    say "installing Debian's $package (apt-get)"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-      RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null || return 1
-    command -v redis-server >/dev/null 2>&1 && return 0
+      RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null || return 1
+    command -v "$command" >/dev/null 2>&1 && return 0
   fi
-  say "missing: redis-server (Debian package redis-server: apt-get install redis-server, as root)"
+  say "missing: $command (Debian package $package: apt-get install $package, as root)"
   return 1
 }
+
+ensure_redis_server() { ensure_debian_command redis-server redis-server; }
+
+# nginx, for the multi-replica stage (the binary only; the stage writes its own configuration).
+ensure_nginx() { PATH="$PATH:/usr/sbin" ensure_debian_command nginx nginx; }

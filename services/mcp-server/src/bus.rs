@@ -12,6 +12,7 @@
 pub(crate) mod contract;
 mod event_id;
 mod memory;
+mod redis;
 mod signal;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use futures::stream::BoxStream;
 pub use self::{
     event_id::{EventId, StreamId},
     memory::{MemoryBus, MemoryBusLimits},
+    redis::{RedisBus, RedisBusLimits},
     signal::{ServerEvent, Signal},
 };
 use crate::session::SessionId;

@@ -17,6 +17,7 @@ pub mod protocol;
 pub mod resources;
 pub mod sealing;
 pub mod session;
+mod shared_state;
 pub mod startup;
 pub mod tasks;
 pub mod tools;

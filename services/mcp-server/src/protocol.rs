@@ -33,7 +33,7 @@ use self::context::Services;
 pub use self::{
     client::{ClientRequestError, PendingRequests},
     context::RequestContext,
-    lifecycle::Initialized,
+    lifecycle::{InitializeFailure, Initialized},
     logging::LogLevel,
     notify::{ListKind, Notifier, NotifyError, session_notification},
     outbox::{Outbox, Outgoing},

@@ -10,6 +10,7 @@ pub(crate) mod contract;
 mod id;
 mod memory;
 mod record;
+mod redis;
 
 use async_trait::async_trait;
 
@@ -17,6 +18,7 @@ pub use self::{
     id::SessionId,
     memory::MemorySessionStore,
     record::{SessionRecord, SessionUpdate},
+    redis::RedisSessionStore,
 };
 
 /// The store could not answer; callers answer 503/500 and log, never guess.

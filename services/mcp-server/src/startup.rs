@@ -11,16 +11,16 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower_http::trace::TraceLayer;
 
+mod backends;
+
+use self::backends::MemoryStores;
 use crate::{
     auth::{self, Authenticator},
-    bus::{EventBus, MemoryBus, MemoryBusLimits},
     config::Config,
     features::Features,
     health,
     protocol::{EngineSettings, McpServer},
     sealing::KeyRing,
-    session::{MemorySessionStore, SessionStore},
-    tasks::{MemoryTaskStore, TaskStore},
     transport::{self, AppState, TransportSettings},
 };
 
@@ -38,22 +38,12 @@ impl App {
     /// Builds the server from `config`. `shutdown` stops it (and its background tasks).
     pub async fn build(config: Config, shutdown: CancellationToken) -> anyhow::Result<Self> {
         let authenticator = Arc::new(Authenticator::from_config(&config)?);
-        if config.redis_url.is_some() {
-            bail!(
-                "REDIS_URL is set, but this build keeps state in memory only; unset it to run a single replica"
-            );
-        }
         if config.metrics_port.is_some() {
             bail!("METRICS_PORT is set, but this build has no metrics listener; unset it");
         }
         let mut features = Features::with_defaults(&config.feature_packs)?;
         let background = std::mem::take(&mut features.background);
-        let sessions = Arc::new(MemorySessionStore::new(config.session_idle_ttl));
-        let tasks = Arc::new(MemoryTaskStore::new());
-        let bus = MemoryBus::new(MemoryBusLimits {
-            events_per_stream: config.event_log_capacity,
-            finished_retention: config.stream_retention,
-        });
+        let backends = backends::build(&config, &shutdown).await?;
         let state_keys = match &config.state_keys {
             Some(keys) => keys.clone(),
             None => {
@@ -69,22 +59,19 @@ impl App {
             state_keys,
             state_ttl: config.request_state_ttl,
             shutdown: shutdown.clone(),
-            task_store: tasks.clone() as Arc<dyn TaskStore>,
+            task_store: backends.tasks,
             task_ttl: config.task_ttl,
             task_poll_interval: config.task_poll_interval,
         };
         let server = Arc::new(McpServer::new(
             features,
             settings,
-            sessions.clone() as Arc<dyn SessionStore>,
-            Arc::new(bus.clone()) as Arc<dyn EventBus>,
+            backends.sessions,
+            backends.bus,
         ));
-        let stores = Stores {
-            sessions,
-            tasks,
-            bus,
-        };
-        spawn_janitor(Arc::clone(&server), stores, shutdown.clone());
+        if let Some(stores) = backends.memory {
+            spawn_janitor(Arc::clone(&server), stores, shutdown.clone());
+        }
         for job in background {
             let job = job(server.notifier().clone());
             let shutdown = shutdown.clone();
@@ -139,17 +126,10 @@ impl App {
     }
 }
 
-/// The in-process stores the janitor keeps tidy.
-struct Stores {
-    sessions: Arc<MemorySessionStore>,
-    tasks: Arc<MemoryTaskStore>,
-    bus: MemoryBus,
-}
-
 /// Ends idle sessions, forgets finished streams and expired tasks, in the background, until
 /// shutdown.
-fn spawn_janitor(server: Arc<McpServer>, stores: Stores, shutdown: CancellationToken) {
-    let Stores {
+fn spawn_janitor(server: Arc<McpServer>, stores: MemoryStores, shutdown: CancellationToken) {
+    let MemoryStores {
         sessions,
         tasks,
         bus,

@@ -8,6 +8,7 @@
 #[cfg(test)]
 mod contract;
 mod memory;
+mod redis;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -16,7 +17,7 @@ use rmcp::model::{DetailedTask, Task, TaskPayload};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-pub use self::memory::MemoryTaskStore;
+pub use self::{memory::MemoryTaskStore, redis::RedisTaskStore};
 use crate::session::StoreError;
 
 /// Where a task is in its life.

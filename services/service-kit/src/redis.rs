@@ -8,11 +8,12 @@
 use std::time::Duration;
 
 use redis::{
-    Cmd, Pipeline, RedisFuture, Value,
+    Cmd, IntoConnectionInfo, Pipeline, ProtocolVersion, PushInfo, RedisFuture, Value,
     aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig},
     cluster::ClusterClient,
     cluster_async::ClusterConnection,
 };
+use tokio::sync::mpsc::UnboundedSender;
 
 /// How long a command may take, and how long connecting may take.
 const TIMEOUT: Duration = Duration::from_secs(2);
@@ -63,8 +64,8 @@ impl ConnectionLike for RedisConnection {
     }
 }
 
-/// Connects to the server or cluster named by `url` (see the module documentation).
-pub async fn connect(url: &str) -> redis::RedisResult<RedisConnection> {
+/// The seed nodes of `url`, and whether it names a cluster.
+fn nodes(url: &str) -> (Vec<String>, bool) {
     let nodes: Vec<String> = url
         .split(',')
         .map(str::trim)
@@ -72,6 +73,12 @@ pub async fn connect(url: &str) -> redis::RedisResult<RedisConnection> {
         .map(|node| node.replacen("redis+cluster://", "redis://", 1))
         .collect();
     let cluster = nodes.len() > 1 || url.trim_start().starts_with("redis+cluster://");
+    (nodes, cluster)
+}
+
+/// Connects to the server or cluster named by `url` (see the module documentation).
+pub async fn connect(url: &str) -> redis::RedisResult<RedisConnection> {
+    let (nodes, cluster) = nodes(url);
     if cluster {
         let client = ClusterClient::builder(nodes)
             .connection_timeout(TIMEOUT)
@@ -105,5 +112,84 @@ pub async fn ping(connection: &RedisConnection) -> redis::RedisResult<()> {
             std::io::ErrorKind::TimedOut,
             "PING timed out",
         ))),
+    }
+}
+
+/// A connection that receives pub/sub messages: RESP3, every message (and a disconnect notice)
+/// pushed to a channel, subscriptions restored by the library after a reconnect. On a cluster
+/// it uses sharded pub/sub (`SSUBSCRIBE`), so a channel lives on the shard of its hash slot.
+#[derive(Clone)]
+pub enum Subscriber {
+    /// One server: `SUBSCRIBE`/`UNSUBSCRIBE`, published with `PUBLISH`.
+    Single(ConnectionManager),
+    /// A cluster: `SSUBSCRIBE`/`SUNSUBSCRIBE`, published with `SPUBLISH`.
+    Cluster(ClusterConnection),
+}
+
+impl std::fmt::Debug for Subscriber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Single(_) => "Subscriber::Single",
+            Self::Cluster(_) => "Subscriber::Cluster",
+        })
+    }
+}
+
+impl Subscriber {
+    /// Connects to `url` (as [`connect`] reads it), pushing what arrives to `pushes`.
+    pub async fn connect(url: &str, pushes: UnboundedSender<PushInfo>) -> redis::RedisResult<Self> {
+        let (nodes, cluster) = nodes(url);
+        if cluster {
+            let client = ClusterClient::builder(nodes)
+                .connection_timeout(TIMEOUT)
+                .response_timeout(TIMEOUT)
+                .use_protocol(ProtocolVersion::RESP3)
+                .push_sender(pushes)
+                .build()?;
+            return Ok(Self::Cluster(client.get_async_connection().await?));
+        }
+        let info = nodes
+            .first()
+            .map_or("", String::as_str)
+            .into_connection_info()?;
+        let settings = info
+            .redis_settings()
+            .clone()
+            .set_protocol(ProtocolVersion::RESP3);
+        let client = redis::Client::open(info.set_redis_settings(settings))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(TIMEOUT))
+            .set_response_timeout(Some(TIMEOUT))
+            .set_push_sender(pushes)
+            .set_automatic_resubscription();
+        Ok(Self::Single(ConnectionManager::new_lazy_with_config(
+            client, config,
+        )?))
+    }
+
+    /// Starts receiving `channel`.
+    pub async fn subscribe(&mut self, channel: &str) -> redis::RedisResult<()> {
+        match self {
+            Self::Single(connection) => connection.subscribe(channel).await,
+            Self::Cluster(connection) => connection.ssubscribe(channel).await,
+        }
+    }
+
+    /// Stops receiving `channel`.
+    pub async fn unsubscribe(&mut self, channel: &str) -> redis::RedisResult<()> {
+        match self {
+            Self::Single(connection) => connection.unsubscribe(channel).await,
+            Self::Cluster(connection) => connection.sunsubscribe(channel).await,
+        }
+    }
+
+    /// The command that publishes `payload` on `channel` so this kind of subscriber gets it.
+    pub fn publish_command(&self, channel: &str, payload: &str) -> Cmd {
+        let mut command = redis::cmd(match self {
+            Self::Single(_) => "PUBLISH",
+            Self::Cluster(_) => "SPUBLISH",
+        });
+        command.arg(channel).arg(payload);
+        command
     }
 }

@@ -14,6 +14,21 @@ use crate::{
     session::{SessionId, SessionRecord, StoreError},
 };
 
+/// Why `initialize` created no session.
+#[derive(Debug)]
+pub enum InitializeFailure {
+    /// The request is wrong: answer with this JSON-RPC error.
+    Rejected(ErrorData),
+    /// The session store cannot be reached: the client should retry shortly (HTTP 503).
+    Unavailable,
+}
+
+impl From<ErrorData> for InitializeFailure {
+    fn from(error: ErrorData) -> Self {
+        Self::Rejected(error)
+    }
+}
+
 /// A successful handshake: the new session and the serialized `initialize` response.
 #[derive(Debug)]
 pub struct Initialized {
@@ -26,12 +41,12 @@ pub struct Initialized {
 impl McpServer {
     /// Answers `initialize`: negotiates the version, stores a session bound to `principal`.
     ///
-    /// `Err` is the JSON-RPC error to answer with (no session was created).
+    /// `Err` says why no session was created.
     pub async fn initialize(
         &self,
         request: &jsonrpc::RequestMessage,
         principal: &Principal,
-    ) -> Result<Initialized, ErrorData> {
+    ) -> Result<Initialized, InitializeFailure> {
         let params: InitializeRequestParams = typed_params(request.params.clone())?;
         let protocol_version = version::negotiate(&params.protocol_version);
         let mut attempts = 0;
@@ -54,9 +69,13 @@ impl McpServer {
                 Ok(()) => break record,
                 // 128 random bits do not collide in practice; retry once to be exact about it.
                 Err(StoreError::Duplicate) if attempts == 0 => attempts += 1,
+                Err(StoreError::Unavailable(error)) => {
+                    tracing::warn!(%error, "cannot store a new session");
+                    return Err(InitializeFailure::Unavailable);
+                }
                 Err(error) => {
                     tracing::error!(%error, "cannot store a new session");
-                    return Err(ErrorData::internal_error("Internal error", None));
+                    return Err(ErrorData::internal_error("Internal error", None).into());
                 }
             }
         };

@@ -74,6 +74,9 @@ pub(super) async fn get(
                 None
             } else {
                 mark_standalone_opened(&state, &session).await?;
+                // Everything the session logged so far: create the log first if nothing was
+                // logged yet, so an event appended meanwhile (on any replica) is not skipped.
+                drop(bus.subscribe(&key).await.map_err(unavailable)?);
                 bus.resume(&key, 0).await.map_err(unavailable)?
             };
             let subscription = match replay {

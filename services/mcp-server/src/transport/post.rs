@@ -24,6 +24,7 @@ use super::{
 use crate::{
     auth::Principal,
     protocol::{
+        InitializeFailure,
         jsonrpc::{self, Body as Payload, Message, RequestMessage},
         version,
     },
@@ -172,9 +173,10 @@ async fn initialize(
             )
             .await
         }
-        Err(error) => Ok(json_body(
+        Err(InitializeFailure::Rejected(error)) => Ok(json_body(
             StatusCode::OK,
             jsonrpc::error_response(Some(&request.id), &error).to_string(),
         )),
+        Err(InitializeFailure::Unavailable) => Err(TransportError::Unavailable),
     }
 }

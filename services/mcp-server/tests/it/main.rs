@@ -20,6 +20,7 @@ mod oauth;
 mod origin;
 mod resumption;
 mod sessions;
+mod shared_state;
 mod shutdown;
 mod stateless;
 mod streams;
