@@ -2,8 +2,9 @@
 // nginx (round robin, no affinity; see lib/replicas.mjs), auth off, the conformance pack on.
 // Runs the TypeScript SDK suite, the Python SDK suite and the conformance suite (both revisions)
 // against the proxy's URL, then the cross-replica scenarios (replicas.test.mjs, which starts
-// its own replicas to kill them); then the SDK suites and the scenarios again with the replicas
-// sharing a three-master Redis Cluster.
+// its own replicas to kill them); then the SDK suites, the conformance suite and the scenarios
+// again with the replicas sharing a three-master Redis Cluster; the TypeScript SDK's OAuth dance
+// with auth on through three replicas; and Redis over TLS with a password (redis-tls.test.mjs).
 //
 // Prints each suite's output, then "# stage <name> pass N fail N" per suite and the totals
 // "# pass N" / "# fail N".
@@ -37,6 +38,12 @@ function counts({ output, status }, pattern = /^# (pass|fail) (\d+)$/gm) {
   return found;
 }
 
+/** The counts conformance.mjs printed for `revision` (a run that printed none failed). */
+function revisionCounts(output, revision) {
+  const line = output.match(new RegExp(`^# revision ${revision} pass (\\d+) fail (\\d+)$`, 'm'));
+  return line ? { pass: Number(line[1]), fail: Number(line[2]) } : { pass: 0, fail: 1 };
+}
+
 const stages = [];
 const cluster = await startReplicas(3, { MCP_FEATURE_PACKS: 'conformance', MCP_TASK_POLL_INTERVAL_MS: '100' });
 try {
@@ -47,8 +54,7 @@ try {
   stages.push(['Python SDK client', counts(python)]);
   const conformance = await run(node, ['conformance.mjs', '2025-11-25', '2026-07-28'], env);
   for (const revision of ['2025-11-25', '2026-07-28']) {
-    const line = conformance.output.match(new RegExp(`^# revision ${revision} pass (\\d+) fail (\\d+)$`, 'm'));
-    stages.push([`conformance ${revision}`, line ? { pass: Number(line[1]), fail: Number(line[2]) } : { pass: 0, fail: 1 }]);
+    stages.push([`conformance ${revision}`, revisionCounts(conformance.output, revision)]);
   }
 } finally {
   await cluster.stop();
@@ -64,11 +70,21 @@ try {
   stages.push(['Redis Cluster: TypeScript SDK client', counts(ts)]);
   const python = await run('bash', ['python/run.sh', '--ignore=test_oauth.py'], env);
   stages.push(['Redis Cluster: Python SDK client', counts(python)]);
+  const conformance = await run(node, ['conformance.mjs', '2025-11-25', '2026-07-28'], env);
+  for (const revision of ['2025-11-25', '2026-07-28']) {
+    stages.push([`Redis Cluster: conformance ${revision}`, revisionCounts(conformance.output, revision)]);
+  }
 } finally {
   await onCluster.stop();
 }
 const clusterScenarios = await run(node, ['--test', '--test-reporter=tap', 'replicas.test.mjs'], { REPLICAS_REDIS: 'cluster', KILL_ROUNDS: '6' });
 stages.push(['Redis Cluster: cross-replica scenarios', counts(clusterScenarios)]);
+
+const oauth = await run(node, ['--test', '--test-reporter=tap', 'ts-oauth.test.mjs'], { OAUTH_E2E_REPLICAS: '1' });
+stages.push(['TypeScript SDK OAuth dance, auth on', counts(oauth)]);
+
+const tls = await run(node, ['--test', '--test-reporter=tap', 'redis-tls.test.mjs'], {});
+stages.push(['Redis over TLS with a password', counts(tls)]);
 
 const totals = { pass: 0, fail: 0 };
 for (const [name, { pass, fail }] of stages) {

@@ -162,6 +162,19 @@ describe(`three replicas behind round robin, sharing ${onCluster ? 'a Redis Clus
     assert.ok(!body.includes('Counting to 30'), 'no result after cancellation');
   });
 
+  test(`DELETE through one replica ends the session's stream held by another`, async () => {
+    const session = await initialize(replica(1));
+    const stream = await openStream(replica(0), session);
+    const deleted = await fetch(replica(2), { method: 'DELETE', headers: headers(session) });
+    assert.equal(deleted.status, 204);
+    for (;;) {
+      const event = await stream.next();
+      if (event === undefined) break; // the stream ended
+    }
+    const after = await post(replica(0), session, { jsonrpc: '2.0', id: 5, method: 'tools/list' });
+    assert.equal(after.status, 404);
+  });
+
   test('subscriptions/listen on one replica hears a list change made on another', async () => {
     const meta = {
       'io.modelcontextprotocol/protocolVersion': '2026-07-28',

@@ -10,6 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
 import { startOAuthServer } from './lib/oauth-server.mjs';
+import { startReplicas } from './lib/replicas.mjs';
 import { freePort, startServer } from './lib/server.mjs';
 
 const REDIRECT_URL = 'http://127.0.0.1:9/callback';
@@ -82,7 +83,10 @@ async function connect(url, provider) {
   return retry;
 }
 
-describe('TypeScript SDK client with OAuth', () => {
+// OAUTH_E2E_REPLICAS=1: the MCP server is three replicas sharing Redis behind nginx.
+const replicated = Boolean(process.env.OAUTH_E2E_REPLICAS);
+
+describe(`TypeScript SDK client with OAuth${replicated ? ', through three replicas' : ''}`, () => {
   let authorizationServer;
   let server;
   const secret = 'ts-e2e-resource-server-secret';
@@ -93,18 +97,20 @@ describe('TypeScript SDK client with OAuth', () => {
       OAUTH_PRESET_CLIENTS: `mcp-server:${secret}`,
       OAUTH_RESOURCES: mcpUrl,
     });
-    server = await startServer(
-      {
-        DISABLE_AUTH: 'false',
-        OAUTH_SERVER_URL: authorizationServer.issuer,
-        OAUTH_CLIENT_ID: 'mcp-server',
-        OAUTH_CLIENT_SECRET: secret,
-        // Every request is introspected, so a revocation shows at once (the default caches
-        // an answer up to a minute).
-        MCP_INTROSPECTION_CACHE_SECS: '0',
-      },
-      port,
-    );
+    const env = {
+      DISABLE_AUTH: 'false',
+      OAUTH_SERVER_URL: authorizationServer.issuer,
+      OAUTH_CLIENT_ID: 'mcp-server',
+      OAUTH_CLIENT_SECRET: secret,
+      // Every request is introspected, so a revocation shows at once (the default caches
+      // an answer up to a minute).
+      MCP_INTROSPECTION_CACHE_SECS: '0',
+    };
+    if (replicated) {
+      server = await startReplicas(3, env, { proxyPort: port });
+    } else {
+      server = await startServer(env, port);
+    }
     server.url = mcpUrl;
   });
   after(async () => {

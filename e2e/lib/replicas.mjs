@@ -130,10 +130,10 @@ async function startRedisCluster(dir) {
 
 /**
  * Starts Redis (one server, or with `{ cluster: true }` a cluster of three masters), `count`
- * replicas (with `env`) and nginx in front. Returns `{ url, replicas, restart(i), stop }`, where
+ * replicas (with `env`) and nginx in front (on `proxyPort`, or a free port). Returns `{ url, replicas, restart(i), stop }`, where
  * `url` is the proxy's `/mcp` and each replica has its own `url`, `kill()` and `stop()`.
  */
-export async function startReplicas(count = 3, env = {}, { cluster = false } = {}) {
+export async function startReplicas(count = 3, env = {}, { cluster = false, proxyPort: chosenPort } = {}) {
   const dir = await mkdtemp(path.join(tmpdir(), 'replicas-'));
   let redis;
   if (cluster) {
@@ -142,14 +142,16 @@ export async function startReplicas(count = 3, env = {}, { cluster = false } = {
     const server = await startRedis();
     redis = { url: `redis://127.0.0.1:${server.port}`, stop: server.stop };
   }
+  const proxyPort = chosenPort ?? (await freePort());
   const shared = {
+    // What clients use: the proxy (as behind any ingress).
+    MCP_PUBLIC_URL: `http://localhost:${proxyPort}/mcp`,
     REDIS_URL: redis.url,
     MCP_STATE_KEYS: `k1:${randomBytes(32).toString('base64')}`,
     ...env,
   };
   const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
   const replicas = await Promise.all(ports.map((port) => startServer(shared, port)));
-  const proxyPort = await freePort();
   await writeFile(path.join(dir, 'nginx.conf'), nginxConfig(dir, proxyPort, ports.map((port) => `127.0.0.1:${port}`)));
   const nginxBinary = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
   const nginx = await startDaemon('nginx', nginxBinary, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], () =>

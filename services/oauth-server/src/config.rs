@@ -50,6 +50,11 @@ pub struct Config {
     pub code_ttl: Duration,
     /// `OAUTH_REFRESH_TOKEN_TTL_SECS` (default 30 days).
     pub refresh_token_ttl: Duration,
+    /// `OAUTH_REFRESH_REUSE_GRACE_SECS` (default 10): for this long after a refresh token was
+    /// used, the same client may use it again and gets new tokens instead of having the whole
+    /// grant revoked, because clients refresh concurrently (two requests see the same 401).
+    /// 0: any second use revokes the grant.
+    pub refresh_reuse_grace: Duration,
     /// `OAUTH_PRESET_CLIENTS`: `client_id:client_secret[,…]`, confidential clients known from
     /// the start (resource servers and service accounts): they may introspect any token and use
     /// client_credentials. No default.
@@ -151,6 +156,7 @@ impl Configuration for Config {
             access_token_ttl: Duration::from_secs(raw.oauth_access_token_ttl_secs),
             code_ttl: Duration::from_secs(raw.oauth_code_ttl_secs),
             refresh_token_ttl: Duration::from_secs(raw.oauth_refresh_token_ttl_secs),
+            refresh_reuse_grace: Duration::from_secs(raw.oauth_refresh_reuse_grace_secs),
             preset_clients,
             scopes,
             default_scope,

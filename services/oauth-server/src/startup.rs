@@ -59,6 +59,7 @@ impl App {
             Arc::clone(&keys),
             config.access_token_ttl,
             config.refresh_token_ttl,
+            config.refresh_reuse_grace,
         );
         let app = AppState {
             settings: Arc::new(Settings {

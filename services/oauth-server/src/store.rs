@@ -76,6 +76,15 @@ impl fmt::Display for Key {
     }
 }
 
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+        })
+}
+
 /// The outcome of [`Records::consume`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Consumed {
@@ -83,8 +92,9 @@ pub enum Consumed {
     Missing,
     /// The record, used now for the first time.
     First(String),
-    /// The record, which had been used before.
-    Again(String),
+    /// The record, which had been used before: its value, and when it was first used
+    /// (milliseconds since the Unix epoch).
+    Again(String, u64),
 }
 
 /// The backend failed or could not be reached.
@@ -176,7 +186,7 @@ impl Store {
         Ok(match self.records.consume(key).await? {
             Consumed::Missing => Use::Missing,
             Consumed::First(text) => Use::First(decode(key, &text)?),
-            Consumed::Again(text) => Use::Again(decode(key, &text)?),
+            Consumed::Again(text, first_used_ms) => Use::Again(decode(key, &text)?, first_used_ms),
         })
     }
 
@@ -193,8 +203,8 @@ pub enum Use<T> {
     Missing,
     /// First use.
     First(T),
-    /// Used before.
-    Again(T),
+    /// Used before; first used at this time (milliseconds since the Unix epoch).
+    Again(T, u64),
 }
 
 fn encode<T: Serialize>(value: &T) -> Result<String, StoreError> {

@@ -94,6 +94,7 @@ pub struct Tokens {
     keys: Arc<KeySet>,
     access_ttl: Duration,
     refresh_ttl: Duration,
+    refresh_reuse_grace: Duration,
 }
 
 fn store_failed(error: StoreError) -> OAuthError {
@@ -110,6 +111,7 @@ impl Tokens {
         keys: Arc<KeySet>,
         access_ttl: Duration,
         refresh_ttl: Duration,
+        refresh_reuse_grace: Duration,
     ) -> Self {
         Self {
             store,
@@ -118,6 +120,7 @@ impl Tokens {
             keys,
             access_ttl,
             refresh_ttl,
+            refresh_reuse_grace,
         }
     }
 
@@ -179,10 +182,22 @@ impl Tokens {
         Ok(token)
     }
 
-    /// Uses a refresh token (once: a second use is reuse).
+    /// Uses a refresh token (once: a second use is reuse, unless it comes within the reuse
+    /// grace of the first, which is then reported as [`Use::First`] again: clients refresh
+    /// concurrently when two requests see the same 401).
     pub async fn use_refresh(&self, token: &str) -> Result<Use<RefreshRecord>, OAuthError> {
         let key = Key::new(Kind::RefreshToken, secret::digest(token));
-        self.store.consume(&key).await.map_err(store_failed)
+        let grace = u64::try_from(self.refresh_reuse_grace.as_millis()).unwrap_or(u64::MAX);
+        Ok(
+            match self.store.consume(&key).await.map_err(store_failed)? {
+                Use::Again(record, first_used_ms)
+                    if crate::store::now_ms() < first_used_ms.saturating_add(grace) =>
+                {
+                    Use::First(record)
+                }
+                other => other,
+            },
+        )
     }
 
     /// Ends every token of grant `id`.

@@ -1,9 +1,10 @@
 //! Connecting to Redis, a single server or a cluster, behind one cloneable, multiplexed
 //! connection type that every `redis` command, script and pipeline accepts.
 //!
-//! `REDIS_URL` is one `redis://[user:password@]host:port[/db]` URL, or several comma-separated
-//! seed nodes of a cluster (`redis+cluster://` on a single URL also selects cluster mode). The
-//! connection is made lazily and re-made after failures; commands time out instead of hanging.
+//! `REDIS_URL` is one `redis://[user:password@]host:port[/db]` URL (`rediss://` for TLS), or
+//! several comma-separated seed nodes of a cluster (`redis+cluster://` on a single URL also
+//! selects cluster mode). The connection is made lazily and re-made after failures; commands
+//! time out instead of hanging.
 
 use std::time::Duration;
 

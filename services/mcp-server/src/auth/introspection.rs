@@ -104,6 +104,8 @@ pub(super) struct Introspector {
     authorization: String,
     resource: String,
     cache: Cache<String, Arc<Verdict>>,
+    /// `MCP_INTROSPECTION_CACHE_SECS=0`: every request is introspected.
+    cache_disabled: bool,
 }
 
 impl std::fmt::Debug for Introspector {
@@ -143,6 +145,7 @@ impl Introspector {
             authorization: format!("Basic {}", STANDARD.encode(credentials)),
             resource,
             cache,
+            cache_disabled: config.cache_ttl.is_zero(),
         })
     }
 
@@ -152,11 +155,14 @@ impl Introspector {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        let verdict = self
-            .cache
-            .try_get_with(key, async { self.introspect(token).await.map(Arc::new) })
-            .await
-            .map_err(|error: Arc<AuthError>| error.as_ref().clone())?;
+        let verdict = if self.cache_disabled {
+            Arc::new(self.introspect(token).await?)
+        } else {
+            self.cache
+                .try_get_with(key, async { self.introspect(token).await.map(Arc::new) })
+                .await
+                .map_err(|error: Arc<AuthError>| error.as_ref().clone())?
+        };
         match verdict.as_ref() {
             Verdict::Active {
                 expires_at: Some(expires_at),

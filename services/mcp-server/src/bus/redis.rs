@@ -494,4 +494,74 @@ mod tests {
         .await;
         shutdown.cancel();
     }
+
+    /// Every client connection is cut (as a Redis failover or a network blip would): the
+    /// connections come back by themselves, a reader that was waiting still gets what is
+    /// appended afterwards, and signals reach listeners again once they are resubscribed.
+    #[tokio::test]
+    async fn cut_connections_are_remade_and_resubscribed() {
+        let server = RedisServer::start();
+        let url = server.url();
+        let shutdown = CancellationToken::new();
+        let bus = RedisBus::connect(
+            &url,
+            service_kit::redis::connect(&url).await.unwrap(),
+            RedisBusLimits {
+                events_per_stream: 100,
+                finished_retention: Duration::from_secs(60),
+                idle_retention: Duration::from_secs(600),
+            },
+            shutdown.clone(),
+        )
+        .await
+        .unwrap();
+        let session = SessionId::generate();
+        let key = StreamKey::standalone(session.clone());
+        let mut reader = bus.subscribe(&key).await.unwrap();
+        let mut signals = bus.signals(&session).await.unwrap();
+
+        let mut admin = redis::Client::open(url.as_str())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        for kind in ["pubsub", "normal"] {
+            let _: i64 = redis::cmd("CLIENT")
+                .arg(&["KILL", "TYPE", kind, "SKIPME", "yes"][..])
+                .query_async(&mut admin)
+                .await
+                .unwrap();
+        }
+
+        // The first command after the cut may fail; the connection is remade for the next.
+        let mut appended = None;
+        for _ in 0..50 {
+            if let Ok(position) = bus.append(&key, Arc::from("after the cut")).await {
+                appended = Some(position);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(appended, Some(1));
+        let event = tokio::time::timeout(Duration::from_secs(10), reader.events.next())
+            .await
+            .expect("the waiting reader catches up")
+            .unwrap();
+        assert_eq!(event.data.as_ref(), "after the cut");
+
+        let received = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                let _ = bus.publish(&session, Signal::Closed).await;
+                if let Ok(Some(signal)) =
+                    tokio::time::timeout(Duration::from_millis(200), signals.next()).await
+                {
+                    return signal;
+                }
+            }
+        })
+        .await
+        .expect("signals flow again after resubscription");
+        assert_eq!(received, Signal::Closed);
+        shutdown.cancel();
+    }
 }

@@ -20,6 +20,8 @@ pub struct RawConfig {
     pub(super) oauth_code_ttl_secs: u64,
     #[serde(default = "default_refresh_ttl")]
     pub(super) oauth_refresh_token_ttl_secs: u64,
+    #[serde(default = "default_refresh_reuse_grace")]
+    pub(super) oauth_refresh_reuse_grace_secs: u64,
     pub(super) oauth_preset_clients: Option<String>,
     pub(super) oauth_scopes: Option<String>,
     pub(super) oauth_default_scope: Option<String>,
@@ -49,6 +51,9 @@ fn default_access_ttl() -> u64 {
 }
 fn default_code_ttl() -> u64 {
     300
+}
+fn default_refresh_reuse_grace() -> u64 {
+    10
 }
 fn default_refresh_ttl() -> u64 {
     30 * 24 * 3600

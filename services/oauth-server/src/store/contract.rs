@@ -49,10 +49,17 @@ async fn consume_once(records: &dyn Records) {
         records.consume(&k).await.unwrap(),
         Consumed::First("code".into())
     );
-    assert_eq!(
-        records.consume(&k).await.unwrap(),
-        Consumed::Again("code".into())
-    );
+    let before = super::now_ms();
+    match records.consume(&k).await.unwrap() {
+        Consumed::Again(value, first_used_ms) => {
+            assert_eq!(value, "code");
+            assert!(
+                first_used_ms <= super::now_ms() && first_used_ms + 60_000 > before,
+                "the time of the first use"
+            );
+        }
+        other => panic!("expected Again, got {other:?}"),
+    }
     assert_eq!(
         records.get(&k).await.unwrap().as_deref(),
         Some("code"),

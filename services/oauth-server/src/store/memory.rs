@@ -15,7 +15,8 @@ use super::{Consumed, Key, Records, StoreError};
 #[derive(Debug)]
 struct Entry {
     value: String,
-    used: bool,
+    /// When it was first consumed (milliseconds since the Unix epoch).
+    used_at: Option<u64>,
     expires: Option<Instant>,
 }
 
@@ -63,7 +64,7 @@ impl MemoryRecords {
 fn entry(value: &str, ttl: Option<Duration>) -> Entry {
     Entry {
         value: value.to_owned(),
-        used: false,
+        used_at: None,
         expires: ttl.map(|ttl| Instant::now() + ttl),
     }
 }
@@ -104,9 +105,13 @@ impl Records for MemoryRecords {
         let mut entries = self.lock();
         Ok(match Self::live(&mut entries, key) {
             None => Consumed::Missing,
-            Some(entry) if entry.used => Consumed::Again(entry.value.clone()),
+            Some(Entry {
+                value,
+                used_at: Some(at),
+                ..
+            }) => Consumed::Again(value.clone(), *at),
             Some(entry) => {
-                entry.used = true;
+                entry.used_at = Some(super::now_ms());
                 Consumed::First(entry.value.clone())
             }
         })

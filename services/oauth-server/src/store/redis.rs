@@ -31,8 +31,8 @@ return 1
 const CONSUME: &str = r"
 local value = redis.call('HGET', KEYS[1], 'v')
 if not value then return false end
-local first = redis.call('HSETNX', KEYS[1], 'used', '1')
-return {first, value}
+local first = redis.call('HSETNX', KEYS[1], 'used', ARGV[1])
+return {first, value, tonumber(redis.call('HGET', KEYS[1], 'used'))}
 ";
 
 impl RedisRecords {
@@ -105,15 +105,16 @@ impl Records for RedisRecords {
     }
 
     async fn consume(&self, key: &Key) -> Result<Consumed, StoreError> {
-        let outcome: Option<(i64, String)> = Script::new(CONSUME)
+        let outcome: Option<(i64, String, u64)> = Script::new(CONSUME)
             .key(Self::key(key))
+            .arg(super::now_ms())
             .invoke_async(&mut self.connection.clone())
             .await
             .map_err(failure)?;
         Ok(match outcome {
             None => Consumed::Missing,
-            Some((1, value)) => Consumed::First(value),
-            Some((_, value)) => Consumed::Again(value),
+            Some((1, value, _)) => Consumed::First(value),
+            Some((_, value, first_used_ms)) => Consumed::Again(value, first_used_ms),
         })
     }
 

@@ -69,7 +69,7 @@ pub(super) async fn authorization_code(
                 "the authorization code is invalid or expired",
             ));
         }
-        Use::Again(record) => {
+        Use::Again(record, _) => {
             // RFC 6749 §4.1.2 / OAuth 2.1: a replayed code revokes what it issued.
             tracing::warn!(client.id = %client.client_id, grant.id = %record.grant.id, "authorization code replayed");
             app.tokens.revoke_grant(&record.grant.id).await?;
@@ -120,7 +120,7 @@ pub(super) async fn refresh_token(
     let token = params.required("refresh_token")?;
     let record = match app.tokens.use_refresh(token).await? {
         Use::Missing => return Err(invalid_grant("the refresh token is invalid or expired")),
-        Use::Again(record) => {
+        Use::Again(record, _) => {
             tracing::warn!(client.id = %client.client_id, grant.id = %record.grant.id, "refresh token reused");
             app.tokens.revoke_grant(&record.grant.id).await?;
             return Err(invalid_grant(

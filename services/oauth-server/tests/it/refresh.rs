@@ -17,7 +17,7 @@ async fn refresh(
 
 #[tokio::test]
 async fn refresh_tokens_rotate_and_reuse_revokes_the_grant() {
-    let app = spawn_as().await;
+    let app = spawn_as_with(&[("OAUTH_REFRESH_REUSE_GRACE_SECS", "0")]).await;
     let (client, first) = public_tokens(&app, &["authorization_code", "refresh_token"], &[]).await;
     let old = first["refresh_token"].as_str().unwrap();
     let second: Value = refresh(&app, &client, old, &[]).await.json().await.unwrap();
@@ -35,6 +35,29 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_grant() {
     );
     let after = refresh(&app, &client, new, &[]).await;
     assert_eq!(oauth_error(after, 400).await, "invalid_grant");
+}
+
+#[tokio::test]
+async fn a_second_use_moments_later_is_a_concurrent_refresh_and_later_a_replay() {
+    let app = spawn_as_with(&[("OAUTH_REFRESH_REUSE_GRACE_SECS", "1")]).await;
+    let (client, first) = public_tokens(&app, &["authorization_code", "refresh_token"], &[]).await;
+    let old = first["refresh_token"].as_str().unwrap();
+    // Two requests saw the same 401 and refresh at once: both get tokens, none is revoked.
+    let (one, two) = tokio::join!(
+        refresh(&app, &client, old, &[]),
+        refresh(&app, &client, old, &[])
+    );
+    let (one, two): (Value, Value) = (one.json().await.unwrap(), two.json().await.unwrap());
+    for answer in [&one, &two] {
+        let access = answer["access_token"].as_str().unwrap();
+        assert_eq!(app.introspect(access).await["active"], true, "{answer}");
+    }
+    // Once the grace has passed, the same token again is a replay: the grant is revoked.
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    let replay = refresh(&app, &client, old, &[]).await;
+    assert_eq!(oauth_error(replay, 400).await, "invalid_grant");
+    let access = one["access_token"].as_str().unwrap();
+    assert_eq!(app.introspect(access).await["active"], false);
 }
 
 #[tokio::test]
