@@ -69,3 +69,23 @@ ensure_redis_server() { ensure_debian_command redis-server redis-server; }
 
 # nginx, for the multi-replica stage (the binary only; the stage writes its own configuration).
 ensure_nginx() { PATH="$PATH:/usr/sbin" ensure_debian_command nginx nginx; }
+
+# promtool, from Debian's prometheus package, unpacked into .tools/ (no service is installed or
+# started). Prints its path.
+promtool_path() {
+  local root=$1
+  local promtool="$root/.tools/prometheus/usr/bin/promtool"
+  if [ ! -x "$promtool" ]; then
+    command -v apt-get >/dev/null 2>&1 || { say "missing: promtool (needs apt-get download prometheus)"; return 1; }
+    local download
+    download=$(mktemp -d)
+    say "fetching Debian's prometheus package for promtool"
+    (cd "$download" && apt-get download prometheus >/dev/null 2>&1) ||
+      { [ "$(id -u)" -eq 0 ] && apt-get update -qq && (cd "$download" && apt-get download prometheus >/dev/null 2>&1); } ||
+      { say "missing: promtool (apt-get download prometheus failed)"; rm -rf "$download"; return 1; }
+    mkdir -p "$root/.tools/prometheus"
+    dpkg -x "$download"/prometheus_*.deb "$root/.tools/prometheus" || { rm -rf "$download"; return 1; }
+    rm -rf "$download"
+  fi
+  printf '%s\n' "$promtool"
+}

@@ -73,6 +73,19 @@ pub enum AuthError {
     Unavailable,
 }
 
+impl AuthError {
+    /// The refusal, as a metric label.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Missing => "missing",
+            Self::Malformed(_) => "malformed",
+            Self::Invalid(_) => "invalid",
+            Self::InsufficientScope => "insufficient_scope",
+            Self::Unavailable => "unavailable",
+        }
+    }
+}
+
 /// How tokens are checked.
 #[derive(Debug)]
 enum TokenCheck {
@@ -122,6 +135,15 @@ impl Authenticator {
         })
     }
 
+    /// The mode, as a metric label: `disabled`, `introspection` or `jwt`.
+    pub fn mode(&self) -> &'static str {
+        match self.check {
+            TokenCheck::Anonymous => "disabled",
+            TokenCheck::Introspection(_) => "introspection",
+            TokenCheck::Jwt(_) => "jwt",
+        }
+    }
+
     /// Whether requests are authenticated at all.
     pub fn enabled(&self) -> bool {
         !matches!(self.check, TokenCheck::Anonymous)
@@ -155,12 +177,20 @@ pub async fn authenticate(
     mut request: Request,
     next: Next,
 ) -> Response {
+    let mode = authenticator.mode();
     match authenticator.principal(request.headers()).await {
         Ok(principal) => {
+            let outcome = if authenticator.enabled() {
+                "ok"
+            } else {
+                "anonymous"
+            };
+            crate::instruments::auth(mode, outcome);
             request.extensions_mut().insert(principal);
             next.run(request).await
         }
         Err(error) => {
+            crate::instruments::auth(mode, error.label());
             tracing::info!(%error, "request refused by authentication");
             authenticator.challenge.refuse(&error)
         }

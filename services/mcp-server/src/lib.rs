@@ -11,6 +11,7 @@ pub mod config;
 pub mod context;
 pub mod features;
 pub mod health;
+pub mod instruments;
 pub mod packs;
 pub mod prompts;
 pub mod protocol;

@@ -5,7 +5,7 @@
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -18,7 +18,7 @@ use crate::{
     auth::{self, Authenticator},
     config::Config,
     features::Features,
-    health,
+    health, instruments,
     protocol::{EngineSettings, McpServer},
     sealing::KeyRing,
     transport::{self, AppState, TransportSettings},
@@ -29,6 +29,7 @@ use crate::{
 pub struct App {
     server: Arc<McpServer>,
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     router: Router,
     shutdown: CancellationToken,
     grace: Duration,
@@ -38,9 +39,21 @@ impl App {
     /// Builds the server from `config`. `shutdown` stops it (and its background tasks).
     pub async fn build(config: Config, shutdown: CancellationToken) -> anyhow::Result<Self> {
         let authenticator = Arc::new(Authenticator::from_config(&config)?);
-        if config.metrics_port.is_some() {
-            bail!("METRICS_PORT is set, but this build has no metrics listener; unset it");
-        }
+        // The recorder exists in every process (so instruments always work); `/metrics` is
+        // served only when METRICS_PORT is set.
+        service_kit::metrics::recorder();
+        instruments::register();
+        let metrics_listener = match config.metrics_port {
+            Some(port) => {
+                let address = SocketAddr::new(config.listen.ip(), port);
+                Some(
+                    TcpListener::bind(address)
+                        .await
+                        .with_context(|| format!("cannot listen on {address} for metrics"))?,
+                )
+            }
+            None => None,
+        };
         let mut features = Features::with_defaults(&config.feature_packs)?;
         let background = std::mem::take(&mut features.background);
         let backends = backends::build(&config, &shutdown).await?;
@@ -96,6 +109,7 @@ impl App {
         let router = transport::router(state, authenticator)
             .merge(discovery)
             .merge(health::router(Arc::clone(&server), shutdown.clone()))
+            .layer(axum::middleware::from_fn(instruments::http))
             .layer(TraceLayer::new_for_http());
         let listener = TcpListener::bind(config.listen)
             .await
@@ -103,6 +117,7 @@ impl App {
         Ok(Self {
             server,
             listener,
+            metrics_listener,
             router,
             shutdown,
             grace: config.shutdown_grace,
@@ -119,9 +134,27 @@ impl App {
         self.listener.local_addr()
     }
 
+    /// The address `/metrics` is served on, when `METRICS_PORT` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|listener| listener.local_addr().ok())
+    }
+
     /// Serves until the shutdown token is cancelled, then drains for at most the grace period.
     pub async fn run(self) -> std::io::Result<()> {
         tracing::info!(address = %self.listener.local_addr()?, "MCP server listening");
+        if let Some(listener) = self.metrics_listener {
+            tracing::info!(address = %listener.local_addr()?, "metrics at /metrics");
+            let shutdown = self.shutdown.clone();
+            tokio::spawn(async move {
+                let serve = axum::serve(listener, service_kit::metrics::router())
+                    .with_graceful_shutdown(shutdown.cancelled_owned());
+                if let Err(error) = serve.await {
+                    tracing::error!(%error, "the metrics listener failed");
+                }
+            });
+        }
         service_kit::serve::serve(self.listener, self.router, self.shutdown, self.grace).await
     }
 }

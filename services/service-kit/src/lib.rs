@@ -5,6 +5,7 @@
 //! Nothing here knows about MCP or OAuth; the services depend on this crate, never the reverse.
 
 pub mod config;
+pub mod metrics;
 pub mod redis;
 pub mod serve;
 pub mod shutdown;

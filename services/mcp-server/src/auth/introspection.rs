@@ -155,6 +155,12 @@ impl Introspector {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
+        let result = if self.cache.contains_key(&key) {
+            "hit"
+        } else {
+            "miss"
+        };
+        metrics::counter!(crate::instruments::INTROSPECTION_CACHE, "result" => result).increment(1);
         let verdict = if self.cache_disabled {
             Arc::new(self.introspect(token).await?)
         } else {

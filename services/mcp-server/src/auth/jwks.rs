@@ -89,7 +89,10 @@ impl Jwks {
             };
         }
         *last = Some(Instant::now());
-        match self.fetch().await {
+        let fetched = self.fetch().await;
+        let outcome = if fetched.is_ok() { "ok" } else { "error" };
+        metrics::counter!(crate::instruments::JWKS_FETCHES, "outcome" => outcome).increment(1);
+        match fetched {
             Ok(keys) => {
                 tracing::info!(url = %self.url, keys = keys.keys.len(), "JWKS fetched");
                 *self.current.write().await = Some(Fetched {

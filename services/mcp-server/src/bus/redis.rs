@@ -234,9 +234,11 @@ impl RedisBus {
 
     async fn publish_json<T: serde::Serialize + Sync>(
         &self,
+        kind: &'static str,
         channel: &str,
         message: &T,
     ) -> Result<(), BusError> {
+        metrics::counter!(crate::instruments::BUS_PUBLISHED, "kind" => kind).increment(1);
         let payload =
             serde_json::to_string(message).map_err(|e| BusError::Unavailable(e.to_string()))?;
         self.inner
@@ -334,6 +336,7 @@ impl EventBus for RedisBus {
             .await
             .map_err(unavailable)?;
         // Only a wake-up: readers that miss it find the event on their next read.
+        metrics::counter!(crate::instruments::BUS_PUBLISHED, "kind" => "wake").increment(1);
         if let Err(error) = inner
             .fanout
             .publish(&keys::wake_channel(&key.session), &stream)
@@ -398,7 +401,7 @@ impl EventBus for RedisBus {
     }
 
     async fn publish(&self, session: &SessionId, signal: Signal) -> Result<(), BusError> {
-        self.publish_json(&keys::signal_channel(session), &signal)
+        self.publish_json("signal", &keys::signal_channel(session), &signal)
             .await
     }
 
@@ -407,7 +410,8 @@ impl EventBus for RedisBus {
     }
 
     async fn publish_task(&self, task: &str, signal: Signal) -> Result<(), BusError> {
-        self.publish_json(&keys::task_channel(task), &signal).await
+        self.publish_json("task_signal", &keys::task_channel(task), &signal)
+            .await
     }
 
     async fn task_signals(&self, task: &str) -> Result<BoxStream<'static, Signal>, BusError> {
@@ -415,7 +419,8 @@ impl EventBus for RedisBus {
     }
 
     async fn publish_server_event(&self, event: ServerEvent) -> Result<(), BusError> {
-        self.publish_json(keys::SERVER_EVENTS, &event).await
+        self.publish_json("server_event", keys::SERVER_EVENTS, &event)
+            .await
     }
 
     async fn server_events(&self) -> Result<BoxStream<'static, ServerEvent>, BusError> {

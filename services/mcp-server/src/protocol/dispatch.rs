@@ -21,6 +21,7 @@ use super::{
 use crate::{
     auth::Principal,
     bus::Signal,
+    instruments,
     session::{SessionRecord, SessionUpdate},
 };
 
@@ -83,8 +84,27 @@ impl McpServer {
         let _ = outbox.send(item).await;
     }
 
-    /// Routes a request to its method, for either era, and shapes the result for it.
+    /// Routes a request to its method, for either era, and shapes the result for it; measured
+    /// as `mcp.server.operation.duration`.
     pub(super) async fn handle_request(
+        &self,
+        context: &RequestContext,
+        method: &str,
+        params: Option<Map<String, Value>>,
+    ) -> Result<Value, ErrorData> {
+        let started = std::time::Instant::now();
+        let _running = (method == "tools/call")
+            .then(|| instruments::Live::of(instruments::TOOL_CALLS_IN_FLIGHT));
+        let outcome = self.route_request(context, method, params).await;
+        instruments::operation(
+            method,
+            started,
+            outcome.as_ref().err().map(|error| error.code.0),
+        );
+        outcome
+    }
+
+    async fn route_request(
         &self,
         context: &RequestContext,
         method: &str,

@@ -89,6 +89,7 @@ impl McpServer {
             tracing::error!(%error, "cannot serialize the initialize result");
             ErrorData::internal_error("Internal error", None)
         })?;
+        metrics::counter!(crate::instruments::SESSIONS_STARTED).increment(1);
         tracing::info!(
             session.id = %session.id,
             protocol.version = %session.protocol_version,

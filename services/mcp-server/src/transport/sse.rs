@@ -83,6 +83,7 @@ pub(super) fn response(subscription: Subscription, options: StreamOptions) -> Re
         touch: options.touch,
         stop: options.stop,
         done: false,
+        _open: crate::instruments::Live::of(crate::instruments::OPEN_STREAMS),
     };
     let frames = futures::stream::unfold(state, State::next_frame)
         .map(Ok::<Bytes, std::convert::Infallible>);
@@ -107,6 +108,8 @@ struct State {
     touch: Option<Touch>,
     stop: Option<BoxFuture<'static, StopReason>>,
     done: bool,
+    /// Counts this response among the open streams while it lives.
+    _open: crate::instruments::Live,
 }
 
 impl State {

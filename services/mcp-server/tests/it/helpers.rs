@@ -16,6 +16,8 @@ pub struct TestApp {
     pub engine: std::sync::Arc<mcp_server::protocol::McpServer>,
     pub addr: SocketAddr,
     pub url: String,
+    /// `/metrics`, when `METRICS_PORT` was given.
+    pub metrics_url: Option<String>,
     pub client: reqwest::Client,
     pub shutdown: CancellationToken,
     pub server: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -49,12 +51,16 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         .await
         .expect("the app builds");
     let addr = app.local_addr().unwrap();
+    let metrics_url = app
+        .metrics_addr()
+        .map(|metrics| format!("http://127.0.0.1:{}/metrics", metrics.port()));
     let engine = app.server();
     let server = tokio::spawn(app.run());
     TestApp {
         engine,
         addr,
         url: format!("http://127.0.0.1:{}/mcp", addr.port()),
+        metrics_url,
         client: reqwest::Client::new(),
         shutdown,
         server,

@@ -15,6 +15,7 @@ mod features;
 mod handshake;
 mod helpers;
 mod listen;
+mod metrics;
 mod multi_round;
 mod oauth;
 mod origin;

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# A real scrape of the MCP server's /metrics (after a handshake, tool calls and a refused
+# request) checked by promtool, plus the series dashboards and alerts rely on.
+# Prints "ok - ..." / "not ok - ..." per check and "# pass N" / "# fail N".
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib/tap.sh"
+binary=${MCP_SERVER_BIN:-$here/../target/debug/mcp-server}
+promtool=${PROMTOOL:?PROMTOOL must name the promtool binary}
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+metrics_port=$(free_port)
+DISABLE_AUTH=true PORT=$port METRICS_PORT=$metrics_port BIND_ADDRESS=127.0.0.1 RUST_LOG=warn "$binary" 2>/dev/null &
+server_pid=$!
+for _ in $(seq 1 200); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.05; done
+
+mcp() { # mcp <session or -> <json>
+  local session_header=()
+  [ "$1" != - ] && session_header=(-H "Mcp-Session-Id: $1" -H "Mcp-Protocol-Version: 2025-11-25")
+  curl -sS -i -X POST "http://127.0.0.1:$port/mcp" -H 'Content-Type: application/json' \
+    -H 'Accept: application/json, text/event-stream' "${session_header[@]}" -d "$2"
+}
+session=$(mcp - '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"metrics","version":"1"}}}' |
+  grep -i '^mcp-session-id:' | awk '{print $2}' | tr -d '\r')
+mcp "$session" '{"jsonrpc":"2.0","method":"notifications/initialized"}' >/dev/null
+mcp "$session" '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"greet","arguments":{"name":"M"}}}' >/dev/null
+mcp "$session" '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"nope","arguments":{}}}' >/dev/null
+mcp bad-session '{"jsonrpc":"2.0","id":4,"method":"tools/list"}' >/dev/null
+curl -fsS "http://127.0.0.1:$metrics_port/metrics" >"$work/scrape"
+
+check "/metrics answers on its own port" test -s "$work/scrape"
+check "promtool check metrics finds nothing to fix" bash -c "'$promtool' check metrics <'$work/scrape' >'$work/lint' 2>&1 && ! test -s '$work/lint'"
+check "/mcp does not serve /metrics" bash -c "! curl -fsS 'http://127.0.0.1:$port/metrics' >/dev/null 2>&1"
+for series in \
+  'mcp_server_operation_duration_seconds_count{mcp_method_name="tools/call",error_type=""} 1' \
+  'mcp_server_operation_duration_seconds_count{mcp_method_name="tools/call",error_type="-32602"} 1' \
+  'mcp_server_sessions_started_total 1' \
+  'http_server_request_duration_seconds_count{http_request_method="POST",http_route="/mcp",http_response_status_code="404"} 1' \
+  'mcp_server_sse_streams_open 0' \
+  'mcp_server_tool_calls_in_flight 0' \
+  'mcp_server_jwks_fetches_total{outcome="error"} 0'; do
+  check "the scrape has: $series" grep -qF "$series" "$work/scrape"
+done
+[ "$fail" -eq 0 ] || cat "$work/lint" 2>/dev/null
+report
