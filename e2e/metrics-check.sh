@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A real scrape of the MCP server's /metrics (after a handshake, tool calls and a refused
-# request) checked by promtool, plus the series dashboards and alerts rely on.
+# request) checked by promtool; the alert rules checked by promtool; and every metric the
+# dashboards and alerts in observability/ name present in the scrape.
 # Prints "ok - ..." / "not ok - ..." per check and "# pass N" / "# fail N".
 set -uo pipefail
 
@@ -50,5 +51,33 @@ for series in \
   'mcp_server_jwks_fetches_total{outcome="error"} 0'; do
   check "the scrape has: $series" grep -qF "$series" "$work/scrape"
 done
+
+# The alert rules and dashboards shipped in observability/.
+observability="$here/../observability"
+check "promtool check rules observability/alerts.yaml" "$promtool" check rules "$observability/alerts.yaml"
+for dashboard in "$observability"/dashboards/*.json; do
+  check "$(basename "$dashboard") is JSON with a Prometheus datasource variable" python3 -c '
+import json, sys
+board = json.load(open(sys.argv[1]))
+variables = [v for v in board["templating"]["list"] if v["type"] == "datasource" and v["query"] == "prometheus"]
+assert variables and board["panels"]
+assert all(t["expr"] for p in board["panels"] for t in p["targets"])
+' "$dashboard"
+done
+# Every metric a dashboard or an alert names exists in the real scrape.
+python3 - "$work/scrape" "$observability/alerts.yaml" "$observability"/dashboards/*.json >"$work/names" <<'PY'
+import re, sys
+scrape = open(sys.argv[1]).read()
+exported = set(re.findall(r"^# TYPE (\S+) ", scrape, re.M))
+for path in sys.argv[2:]:
+    for name in sorted(set(re.findall(r"\b((?:mcp|http)_server_[a-z0-9_]+)", open(path).read()))):
+        base = re.sub(r"_(bucket|count|sum)$", "", name)
+        print(("ok" if base in exported else "missing"), path.rsplit("/", 1)[-1], name)
+PY
+while read -r verdict file name; do
+  check "$file: $name is in the scrape" test "$verdict" = ok
+done <"$work/names"
+check "the dashboards and alerts name metrics at all" test -s "$work/names"
+
 [ "$fail" -eq 0 ] || cat "$work/lint" 2>/dev/null
 report

@@ -24,6 +24,9 @@ pub const AUTH_REQUESTS: &str = "mcp_server_auth_requests_total";
 pub const INTROSPECTION_CACHE: &str = "mcp_server_introspection_cache_lookups_total";
 /// JWKS fetches, by `outcome` (`ok`, `error`).
 pub const JWKS_FETCHES: &str = "mcp_server_jwks_fetches_total";
+/// Redis commands that failed (connection lost, timeout, refused), by `backend` (`store`,
+/// `bus`).
+pub const REDIS_ERRORS: &str = "mcp_server_redis_errors_total";
 /// Messages published on the shared bus, by `kind` (`wake`, `signal`, `task_signal`,
 /// `server_event`).
 pub const BUS_PUBLISHED: &str = "mcp_server_bus_messages_published_total";
@@ -84,6 +87,10 @@ pub fn register() {
     describe_counter!(INTROSPECTION_CACHE, "Introspection cache lookups");
     describe_counter!(JWKS_FETCHES, "JWKS fetches");
     describe_counter!(BUS_PUBLISHED, "Messages published on the shared event bus");
+    describe_counter!(REDIS_ERRORS, "Redis commands that failed");
+    for backend in ["store", "bus"] {
+        counter!(REDIS_ERRORS, "backend" => backend).absolute(0);
+    }
     gauge!(OPEN_STREAMS).set(0.0);
     gauge!(TOOL_CALLS_IN_FLIGHT).set(0.0);
     counter!(SESSIONS_STARTED).absolute(0);

@@ -135,6 +135,7 @@ struct Inner {
 
 fn unavailable(error: redis::RedisError) -> BusError {
     tracing::warn!(kind = ?error.kind(), "Redis command failed");
+    metrics::counter!(crate::instruments::REDIS_ERRORS, "backend" => "bus").increment(1);
     BusError::Unavailable("Redis command failed".into())
 }
 

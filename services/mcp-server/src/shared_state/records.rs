@@ -61,6 +61,7 @@ pub(crate) struct Records {
 pub(crate) fn unavailable(error: redis::RedisError) -> StoreError {
     // The error text may quote stored values; it is logged where it happens, not carried.
     tracing::warn!(kind = ?error.kind(), "Redis command failed");
+    metrics::counter!(crate::instruments::REDIS_ERRORS, "backend" => "store").increment(1);
     StoreError::Unavailable("Redis command failed".into())
 }
 

@@ -42,6 +42,7 @@ async fn every_series_is_there_before_traffic_and_moves_with_it() {
         "mcp_server_introspection_cache_lookups_total",
         "mcp_server_jwks_fetches_total",
         "mcp_server_bus_messages_published_total",
+        "mcp_server_redis_errors_total",
     ] {
         assert!(
             before.contains(&format!("# TYPE {name} ")),
