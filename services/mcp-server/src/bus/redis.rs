@@ -165,7 +165,7 @@ impl RedisBus {
         Ok(Self::new(connection, fanout, limits))
     }
 
-    async fn reader(&self, key: &StreamKey, after: Position, wake: Listener) -> Subscription {
+    fn reader(&self, key: &StreamKey, after: Position, wake: Listener) -> Subscription {
         let inner = Arc::clone(&self.inner);
         let stream_name = key.stream.to_string();
         let key = key.clone();
@@ -378,7 +378,7 @@ impl EventBus for RedisBus {
             .invoke_async(&mut self.inner.connection())
             .await
             .map_err(unavailable)?;
-        Ok(self.reader(key, head, wake).await)
+        Ok(self.reader(key, head, wake))
     }
 
     async fn resume(
@@ -396,9 +396,7 @@ impl EventBus for RedisBus {
         let Some((head, oldest_kept)) = bounds else {
             return Ok(None);
         };
-        Ok(Some(
-            self.reader(key, after.clamp(oldest_kept, head), wake).await,
-        ))
+        Ok(Some(self.reader(key, after.clamp(oldest_kept, head), wake)))
     }
 
     async fn publish(&self, session: &SessionId, signal: Signal) -> Result<(), BusError> {
