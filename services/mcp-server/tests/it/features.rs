@@ -153,6 +153,8 @@ async fn unknown_resources_are_32002_with_the_uri() {
 
 #[tokio::test]
 async fn subscribers_hear_about_updates_until_they_unsubscribe() {
+    // A resource that changes only when announced here (the watched one also changes on a
+    // clock, whose announcements would race with the unsubscription).
     let app = spawn_app_with(&[CONFORMANCE]).await;
     let watcher = pack_session(&app).await;
     let bystander = pack_session(&app).await;
@@ -164,7 +166,7 @@ async fn subscribers_hear_about_updates_until_they_unsubscribe() {
             request(
                 1,
                 "resources/subscribe",
-                json!({"uri": "test://watched-resource"}),
+                json!({"uri": "test://static-text"}),
             ),
         )
         .await;
@@ -172,13 +174,13 @@ async fn subscribers_hear_about_updates_until_they_unsubscribe() {
 
     app.engine
         .notifier()
-        .resource_updated("test://watched-resource")
+        .resource_updated("test://static-text")
         .await
         .unwrap();
     let update = watcher_stream.next_message().await.unwrap();
     assert_eq!(
         update,
-        json!({"jsonrpc":"2.0","method":"notifications/resources/updated","params":{"uri":"test://watched-resource"}})
+        json!({"jsonrpc":"2.0","method":"notifications/resources/updated","params":{"uri":"test://static-text"}})
     );
     assert!(
         !bystander_stream
@@ -193,14 +195,14 @@ async fn subscribers_hear_about_updates_until_they_unsubscribe() {
             request(
                 2,
                 "resources/unsubscribe",
-                json!({"uri": "test://watched-resource"}),
+                json!({"uri": "test://static-text"}),
             ),
         )
         .await;
     assert_eq!(answer["result"], json!({}));
     app.engine
         .notifier()
-        .resource_updated("test://watched-resource")
+        .resource_updated("test://static-text")
         .await
         .unwrap();
     assert!(
