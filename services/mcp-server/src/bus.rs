@@ -58,6 +58,29 @@ pub struct LoggedEvent {
     pub position: Position,
     /// The serialized JSON-RPC message.
     pub data: Arc<str>,
+    /// When it was appended, by the appending replica's clock: microseconds since the Unix
+    /// epoch (0 when unknown). Readers measure delivery lag with it.
+    pub appended_us: u64,
+}
+
+impl LoggedEvent {
+    /// An event appended now.
+    pub fn appended_now(position: Position, data: Arc<str>) -> Self {
+        Self {
+            position,
+            data,
+            appended_us: now_us(),
+        }
+    }
+}
+
+/// Microseconds since the Unix epoch.
+pub fn now_us() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX)
+        })
 }
 
 /// A reader of one stream: events after `after`, in order, without gaps or repeats, first

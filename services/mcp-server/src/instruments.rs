@@ -10,10 +10,20 @@ use metrics::{
 
 /// `mcp.server.operation.duration`: one MCP request, by `mcp_method_name` and `error_type`.
 pub const OPERATION_DURATION: &str = "mcp_server_operation_duration_seconds";
-/// `http.server.request.duration`, by method, route and status code.
-pub const HTTP_DURATION: &str = "http_server_request_duration_seconds";
+/// `mcp.server.session.duration`: sessions that ended (DELETE, or expiry when in memory), by
+/// `mcp_protocol_version`.
+pub const SESSION_DURATION: &str = "mcp_server_session_duration_seconds";
 /// SSE responses open on this replica.
 pub const OPEN_STREAMS: &str = "mcp_server_sse_streams_open";
+/// SSE responses that ended, by `reason`: `completed` (all answered), `reconnect` (told to
+/// resume elsewhere: shutdown or polling), `replaced` (a newer stream or the session's end),
+/// `session_gone` (expired while open), `client_gone` (the client or a proxy cut it).
+pub const STREAMS_CLOSED: &str = "mcp_server_sse_streams_closed_total";
+/// Logged events written to client streams on this replica.
+pub const EVENTS_DELIVERED: &str = "mcp_server_bus_events_delivered_total";
+/// Time from an event's append (on any replica) to its delivery here: live fan-out latency,
+/// or a replay's age.
+pub const DELIVERY_LAG: &str = "mcp_server_bus_delivery_lag_seconds";
 /// Sessions started on this replica (handshake era).
 pub const SESSIONS_STARTED: &str = "mcp_server_sessions_started_total";
 /// `tools/call` requests running on this replica.
@@ -55,6 +65,14 @@ const METHODS: [&str; 20] = [
     "notifications/initialized",
 ];
 
+const CLOSE_REASONS: [&str; 5] = [
+    "completed",
+    "reconnect",
+    "replaced",
+    "session_gone",
+    "client_gone",
+];
+
 const AUTH_OUTCOMES: [&str; 7] = [
     "ok",
     "anonymous",
@@ -72,12 +90,29 @@ pub fn register() {
         Unit::Seconds,
         "Duration of MCP requests handled by the server"
     );
+    service_kit::http_telemetry::describe();
     describe_histogram!(
-        HTTP_DURATION,
+        SESSION_DURATION,
         Unit::Seconds,
-        "Duration of HTTP requests, until the response head"
+        "Duration of sessions that ended, from initialize to their end"
     );
     describe_gauge!(OPEN_STREAMS, "SSE responses currently open on this replica");
+    describe_counter!(STREAMS_CLOSED, "SSE responses that ended, by reason");
+    describe_counter!(
+        EVENTS_DELIVERED,
+        "Logged events written to client streams on this replica"
+    );
+    describe_histogram!(
+        DELIVERY_LAG,
+        Unit::Seconds,
+        "Time from an event's append to its delivery on a client stream"
+    );
+    service_kit::redis::describe_metrics();
+    for reason in CLOSE_REASONS {
+        counter!(STREAMS_CLOSED, "reason" => reason).absolute(0);
+    }
+    counter!(EVENTS_DELIVERED).absolute(0);
+    let _ = histogram!(DELIVERY_LAG);
     describe_counter!(SESSIONS_STARTED, "Sessions started on this replica");
     describe_gauge!(
         TOOL_CALLS_IN_FLIGHT,
@@ -152,36 +187,47 @@ pub fn auth(mode: &'static str, outcome: &'static str) {
     counter!(AUTH_REQUESTS, "mode" => mode, "outcome" => outcome).increment(1);
 }
 
-/// The route of `path`, as a bounded label value.
-fn route_label(path: &str) -> &'static str {
-    match path {
-        "/mcp" => "/mcp",
-        "/healthz" => "/healthz",
-        "/readyz" => "/readyz",
-        _ if path.starts_with("/mcp/") => "/mcp/{*rest}",
-        _ if path.starts_with("/.well-known/oauth-protected-resource") => {
-            "/.well-known/oauth-protected-resource"
-        }
-        "/.well-known/oauth-authorization-server" => "/.well-known/oauth-authorization-server",
-        _ => "other",
+/// Records the end of a session created at `created_at` (seconds since the epoch).
+pub fn session_ended(protocol_version: &str, created_at: u64) {
+    let now = crate::bus::now_us() / 1_000_000;
+    histogram!(SESSION_DURATION, "mcp_protocol_version" => protocol_version.to_owned())
+        .record(now.saturating_sub(created_at) as f64);
+}
+
+/// Records one logged event written to a client stream, appended at `appended_us`.
+pub fn delivered(appended_us: u64) {
+    counter!(EVENTS_DELIVERED).increment(1);
+    if appended_us > 0 {
+        let lag = crate::bus::now_us().saturating_sub(appended_us);
+        histogram!(DELIVERY_LAG).record(lag as f64 / 1_000_000.0);
     }
 }
 
-/// Axum middleware: the HTTP request duration, by method, matched route and status.
-pub async fn http(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let started = Instant::now();
-    let method = request.method().as_str().to_owned();
-    let route = route_label(request.uri().path());
-    let response = next.run(request).await;
-    histogram!(
-        HTTP_DURATION,
-        "http_request_method" => method,
-        "http_route" => route,
-        "http_response_status_code" => response.status().as_u16().to_string()
-    )
-    .record(started.elapsed().as_secs_f64());
-    response
+/// One open SSE response: counted in [`OPEN_STREAMS`] while alive, and in [`STREAMS_CLOSED`]
+/// with its reason when dropped (`client_gone` unless told otherwise).
+#[derive(Debug)]
+pub struct OpenStream {
+    reason: &'static str,
+}
+
+impl OpenStream {
+    /// A stream that just opened.
+    pub fn opened() -> Self {
+        gauge!(OPEN_STREAMS).increment(1.0);
+        Self {
+            reason: "client_gone",
+        }
+    }
+
+    /// Why the stream is ending (one of the documented reasons).
+    pub fn ending(&mut self, reason: &'static str) {
+        self.reason = reason;
+    }
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        gauge!(OPEN_STREAMS).decrement(1.0);
+        counter!(STREAMS_CLOSED, "reason" => self.reason).increment(1);
+    }
 }

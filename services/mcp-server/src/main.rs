@@ -1,4 +1,4 @@
-//! `mcp-server`: reads its configuration, starts logging, serves until SIGINT/SIGTERM.
+//! `mcp-server`: reads its configuration, starts logging and tracing, serves until SIGINT/SIGTERM.
 
 use mcp_server::{App, Config};
 use service_kit::{
@@ -9,10 +9,14 @@ use tokio_util::sync::CancellationToken;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Before anything builds an HTTPS client (the trace exporter, the services' own).
+    tls::install_crypto_provider();
     let config = config::exit_on_error("mcp-server", Config::from_env());
     let telemetry = config::exit_on_error("mcp-server", telemetry::TelemetryConfig::from_env());
-    config::exit_on_error("mcp-server", telemetry::init(&telemetry));
-    tls::install_crypto_provider();
+    let telemetry = config::exit_on_error(
+        "mcp-server",
+        telemetry::init(&telemetry, "mcp-server", env!("CARGO_PKG_VERSION")),
+    );
 
     let shutdown_token = CancellationToken::new();
     let app = match App::build(config, shutdown_token.clone()).await {
@@ -23,7 +27,8 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     shutdown::cancel_on_signal(shutdown_token);
-    app.run().await?;
+    let served = app.run().await;
     tracing::info!("stopped");
-    Ok(())
+    telemetry.shutdown();
+    Ok(served?)
 }

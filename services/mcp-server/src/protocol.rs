@@ -21,7 +21,7 @@ mod outbox;
 mod peer;
 mod stateless;
 mod tasks;
-mod trace;
+pub(crate) mod trace;
 pub mod version;
 
 use std::{sync::Arc, time::Duration};

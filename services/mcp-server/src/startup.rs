@@ -9,7 +9,6 @@ use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tower_http::trace::TraceLayer;
 
 mod backends;
 
@@ -44,14 +43,7 @@ impl App {
         service_kit::metrics::recorder();
         instruments::register();
         let metrics_listener = match config.metrics_port {
-            Some(port) => {
-                let address = SocketAddr::new(config.listen.ip(), port);
-                Some(
-                    TcpListener::bind(address)
-                        .await
-                        .with_context(|| format!("cannot listen on {address} for metrics"))?,
-                )
-            }
+            Some(port) => Some(service_kit::metrics::bind(config.listen.ip(), port).await?),
             None => None,
         };
         let mut features = Features::with_defaults(&config.feature_packs)?;
@@ -109,8 +101,9 @@ impl App {
         let router = transport::router(state, authenticator)
             .merge(discovery)
             .merge(health::router(Arc::clone(&server), shutdown.clone()))
-            .layer(axum::middleware::from_fn(instruments::http))
-            .layer(TraceLayer::new_for_http());
+            .layer(axum::middleware::from_fn(
+                service_kit::http_telemetry::observe,
+            ));
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -145,15 +138,7 @@ impl App {
     pub async fn run(self) -> std::io::Result<()> {
         tracing::info!(address = %self.listener.local_addr()?, "MCP server listening");
         if let Some(listener) = self.metrics_listener {
-            tracing::info!(address = %listener.local_addr()?, "metrics at /metrics");
-            let shutdown = self.shutdown.clone();
-            tokio::spawn(async move {
-                let serve = axum::serve(listener, service_kit::metrics::router())
-                    .with_graceful_shutdown(shutdown.cancelled_owned());
-                if let Err(error) = serve.await {
-                    tracing::error!(%error, "the metrics listener failed");
-                }
-            });
+            service_kit::metrics::spawn(listener, self.shutdown.clone());
         }
         service_kit::serve::serve(self.listener, self.router, self.shutdown, self.grace).await
     }
@@ -174,8 +159,10 @@ fn spawn_janitor(server: Arc<McpServer>, stores: MemoryStores, shutdown: Cancell
                 () = shutdown.cancelled() => return,
                 _ = ticks.tick() => {}
             }
-            for id in sessions.purge_expired() {
+            for session in sessions.purge_expired() {
+                let id = session.id;
                 tracing::info!(session.id = %id, "session expired");
+                instruments::session_ended(session.protocol_version.as_str(), session.created_at);
                 // The record is gone already; tell its streams and drop its logs.
                 if let Err(error) = server.end_session(&id).await {
                     tracing::warn!(%error, session.id = %id, "cannot finish ending an expired session");

@@ -37,6 +37,9 @@ pub enum TokenFormat {
 pub struct Config {
     /// Socket to listen on: `BIND_ADDRESS` (default `0.0.0.0`) and `AUTH_PORT` (default 3001).
     pub listen: SocketAddr,
+    /// `AUTH_METRICS_PORT`: where `/metrics` is served (same address, its own port); unset,
+    /// metrics are not served.
+    pub metrics_port: Option<u16>,
     /// `ISSUER_URL`: the issuer identifier, exactly as tokens and metadata carry it (default
     /// `http://localhost:$AUTH_PORT`; a trailing `/` is dropped).
     pub issuer: String,
@@ -150,6 +153,7 @@ impl Configuration for Config {
         )?;
         Ok(Self {
             listen: SocketAddr::new(raw.bind_address, raw.auth_port),
+            metrics_port: raw.auth_metrics_port,
             issuer,
             authorize_mode,
             token_format,

@@ -13,6 +13,7 @@ pub mod clients;
 pub mod config;
 pub mod error;
 pub mod health;
+pub mod instruments;
 pub mod introspect;
 pub mod keys;
 pub mod metadata;

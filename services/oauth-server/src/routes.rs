@@ -9,7 +9,7 @@ use axum::{
     routing::{get, post},
 };
 use serde_json::json;
-use tower_http::{cors::CorsLayer, trace::TraceLayer};
+use tower_http::cors::CorsLayer;
 
 use crate::{
     AppState, authorize, health, introspect::introspect, metadata, register::register,
@@ -59,7 +59,9 @@ pub fn router(app: AppState) -> Router {
             (StatusCode::NOT_FOUND, Json(json!({ "error": "not_found" }))).into_response()
         })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(
+            service_kit::http_telemetry::observe,
+        ))
         .with_state(app)
 }
 

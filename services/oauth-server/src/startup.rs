@@ -21,6 +21,7 @@ use crate::{
 #[derive(Debug)]
 pub struct App {
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     router: Router,
     shutdown: CancellationToken,
     grace: Duration,
@@ -29,6 +30,13 @@ pub struct App {
 impl App {
     /// Builds the server from `config`; `shutdown` stops it.
     pub async fn build(config: Config, shutdown: CancellationToken) -> anyhow::Result<Self> {
+        // The recorder exists in every process; `/metrics` is served only on AUTH_METRICS_PORT.
+        service_kit::metrics::recorder();
+        crate::instruments::register();
+        let metrics_listener = match config.metrics_port {
+            Some(port) => Some(service_kit::metrics::bind(config.listen.ip(), port).await?),
+            None => None,
+        };
         let records: Arc<dyn Records> = match &config.redis_url {
             Some(url) => {
                 let connection = service_kit::redis::connect(url)
@@ -81,6 +89,7 @@ impl App {
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         Ok(Self {
             listener,
+            metrics_listener,
             router: routes::router(app),
             shutdown,
             grace: config.shutdown_grace,
@@ -92,9 +101,19 @@ impl App {
         self.listener.local_addr()
     }
 
+    /// The address `/metrics` is served on, when `AUTH_METRICS_PORT` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|listener| listener.local_addr().ok())
+    }
+
     /// Serves until the shutdown token is cancelled, then drains for at most the grace period.
     pub async fn run(self) -> std::io::Result<()> {
         tracing::info!(address = %self.listener.local_addr()?, "authorization server listening");
+        if let Some(listener) = self.metrics_listener {
+            service_kit::metrics::spawn(listener, self.shutdown.clone());
+        }
         service_kit::serve::serve(self.listener, self.router, self.shutdown, self.grace).await
     }
 }

@@ -18,23 +18,36 @@ use crate::{
     AppState,
     clients::{Client, ClientCredentials, authenticate},
     error::{ErrorCode, OAuthError},
+    instruments,
     params::Params,
     tokens::{Grant, IssuedAccess},
 };
 
 /// `POST /token`.
 pub async fn token(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    match run(&app, &headers, &body).await {
-        Ok(response) => response,
+    let mut grant_type = "other";
+    match run(&app, &headers, &body, &mut grant_type).await {
+        Ok(response) => {
+            instruments::token_request(grant_type, "issued");
+            response
+        }
         Err(error) => {
+            instruments::token_request(grant_type, error.code.as_str());
             tracing::info!(oauth.error = error.code.as_str(), reason = %error.description, "token request refused");
             error.into_response()
         }
     }
 }
 
-async fn run(app: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Response, OAuthError> {
+/// Runs the request; `grant_label` learns the grant type as soon as it is read.
+async fn run(
+    app: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+    grant_label: &mut &'static str,
+) -> Result<Response, OAuthError> {
     let params = Params::from_form(headers, body)?;
+    *grant_label = instruments::grant_label(params.one("grant_type").ok().flatten());
     let client = authenticated_client(app, headers, &params).await?;
     let grant_type = params.required("grant_type")?;
     match grant_type {

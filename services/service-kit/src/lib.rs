@@ -1,10 +1,11 @@
 //! Process plumbing shared by every service in the workspace: typed configuration from the
-//! environment, telemetry set-up, the shutdown signal, the HTTP serve loop, Redis connections and the
+//! environment, telemetry set-up (logs, traces, per-request HTTP telemetry), the shutdown signal, the HTTP serve loop, Redis connections and the
 //! TLS provider for outbound HTTPS.
 //!
 //! Nothing here knows about MCP or OAuth; the services depend on this crate, never the reverse.
 
 pub mod config;
+pub mod http_telemetry;
 pub mod metrics;
 pub mod redis;
 pub mod serve;

@@ -16,6 +16,12 @@ pub const DURATION_BUCKETS: [f64; 14] = [
     0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0,
 ];
 
+/// Buckets (seconds) for operations that take well under a millisecond on a healthy network:
+/// database commands (`db_client_*`) and delivery lags (`*_lag_seconds`).
+pub const FAST_BUCKETS: [f64; 14] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0,
+];
+
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
 /// Installs the process's recorder (once; later calls return the same handle).
@@ -26,13 +32,49 @@ static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 pub fn recorder() -> PrometheusHandle {
     HANDLE
         .get_or_init(|| {
+            // The most specific matcher wins: prefixes before suffixes, and `_lag_seconds`
+            // sorts before `_seconds`.
             PrometheusBuilder::new()
-                .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &DURATION_BUCKETS)
+                .set_buckets_for_metric(Matcher::Prefix("db_client_".into()), &FAST_BUCKETS)
+                .and_then(|builder| {
+                    builder.set_buckets_for_metric(
+                        Matcher::Suffix("_lag_seconds".into()),
+                        &FAST_BUCKETS,
+                    )
+                })
+                .and_then(|builder| {
+                    builder.set_buckets_for_metric(
+                        Matcher::Suffix("_seconds".into()),
+                        &DURATION_BUCKETS,
+                    )
+                })
                 .expect("the buckets are not empty")
                 .install_recorder()
                 .expect("no other metrics recorder is installed")
         })
         .clone()
+}
+
+/// Binds the metrics listener on `ip:port`.
+pub async fn bind(ip: std::net::IpAddr, port: u16) -> anyhow::Result<tokio::net::TcpListener> {
+    let address = std::net::SocketAddr::new(ip, port);
+    tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|error| anyhow::anyhow!("cannot listen on {address} for metrics: {error}"))
+}
+
+/// Serves [`router`] on `listener` in the background until `shutdown`.
+pub fn spawn(listener: tokio::net::TcpListener, shutdown: tokio_util::sync::CancellationToken) {
+    if let Ok(address) = listener.local_addr() {
+        tracing::info!(%address, "metrics at /metrics");
+    }
+    tokio::spawn(async move {
+        let serve =
+            axum::serve(listener, router()).with_graceful_shutdown(shutdown.cancelled_owned());
+        if let Err(error) = serve.await {
+            tracing::error!(%error, "the metrics listener failed");
+        }
+    });
 }
 
 /// `GET /metrics` in the Prometheus text format.

@@ -6,7 +6,7 @@
 //! selects cluster mode). The connection is made lazily and re-made after failures; commands
 //! time out instead of hanging.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use redis::{
     Cmd, IntoConnectionInfo, Pipeline, ProtocolVersion, PushInfo, RedisFuture, Value,
@@ -15,6 +15,35 @@ use redis::{
     cluster_async::ClusterConnection,
 };
 use tokio::sync::mpsc::UnboundedSender;
+
+/// `db.client.operation.duration` for every command sent through a [`RedisConnection`], by
+/// `db_operation_name` (the command, `EVALSHA` for scripts, `PIPELINE` for pipelines).
+pub const COMMAND_DURATION: &str = "db_client_operation_duration_seconds";
+
+/// Describes the Redis metrics and registers the commands every service sends at zero.
+pub fn describe_metrics() {
+    metrics::describe_histogram!(
+        COMMAND_DURATION,
+        metrics::Unit::Seconds,
+        "Duration of Redis commands, as seen by this process"
+    );
+    for operation in ["EVALSHA", "PUBLISH", "PING"] {
+        let _ = metrics::histogram!(COMMAND_DURATION, "db_system_name" => "redis", "db_operation_name" => operation);
+    }
+}
+
+fn record_duration(operation: String, started: Instant) {
+    metrics::histogram!(COMMAND_DURATION, "db_system_name" => "redis", "db_operation_name" => operation)
+        .record(started.elapsed().as_secs_f64());
+}
+
+/// The name of `cmd`, upper case (`?` if it has none).
+fn operation_name(cmd: &Cmd) -> String {
+    match cmd.args_iter().next() {
+        Some(redis::Arg::Simple(name)) => String::from_utf8_lossy(name).to_ascii_uppercase(),
+        _ => "?".to_owned(),
+    }
+}
 
 /// How long a command may take, and how long connecting may take.
 const TIMEOUT: Duration = Duration::from_secs(2);
@@ -39,10 +68,16 @@ impl std::fmt::Debug for RedisConnection {
 
 impl ConnectionLike for RedisConnection {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
-        match self {
+        let started = Instant::now();
+        let sent = match self {
             Self::Single(connection) => connection.req_packed_command(cmd),
             Self::Cluster(connection) => connection.req_packed_command(cmd),
-        }
+        };
+        Box::pin(async move {
+            let answer = sent.await;
+            record_duration(operation_name(cmd), started);
+            answer
+        })
     }
 
     fn req_packed_commands<'a>(
@@ -51,10 +86,16 @@ impl ConnectionLike for RedisConnection {
         offset: usize,
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
-        match self {
+        let started = Instant::now();
+        let sent = match self {
             Self::Single(connection) => connection.req_packed_commands(pipeline, offset, count),
             Self::Cluster(connection) => connection.req_packed_commands(pipeline, offset, count),
-        }
+        };
+        Box::pin(async move {
+            let answers = sent.await;
+            record_duration("PIPELINE".to_owned(), started);
+            answers
+        })
     }
 
     fn get_db(&self) -> i64 {

@@ -6,6 +6,7 @@
 //! unreachable or failing authorization server is [`AuthError::Unavailable`] (503), and such
 //! outcomes are not cached.
 
+use service_kit::http_telemetry;
 use std::{
     collections::BTreeSet,
     sync::Arc,
@@ -180,18 +181,16 @@ impl Introspector {
     }
 
     async fn introspect(&self, token: &str) -> Result<Verdict, AuthError> {
-        let response = self
+        let request = self
             .http
             .post(self.url.clone())
             .header(reqwest::header::AUTHORIZATION, &self.authorization)
             .header(reqwest::header::ACCEPT, "application/json")
-            .form(&[("token", token), ("token_type_hint", "access_token")])
-            .send()
-            .await
-            .map_err(|error| {
-                tracing::warn!(%error, url = %self.url, "introspection request failed");
-                AuthError::Unavailable
-            })?;
+            .form(&[("token", token), ("token_type_hint", "access_token")]);
+        let response = http_telemetry::send(request).await.map_err(|error| {
+            tracing::warn!(%error, url = %self.url, "introspection request failed");
+            AuthError::Unavailable
+        })?;
         let status = response.status();
         if !status.is_success() {
             tracing::error!(%status, url = %self.url, "the authorization server refused introspection (check OAUTH_CLIENT_ID and OAUTH_CLIENT_SECRET)");

@@ -2,6 +2,7 @@
 //! names a key id not in the set (key rotation), at most once per configured interval. A key
 //! set older than an hour is fetched again on the next lookup (and kept if that fails).
 
+use service_kit::http_telemetry;
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::{
@@ -114,10 +115,7 @@ impl Jwks {
     }
 
     async fn fetch(&self) -> anyhow::Result<JwkSet> {
-        let response = self
-            .http
-            .get(self.url.clone())
-            .send()
+        let response = http_telemetry::send(self.http.get(self.url.clone()))
             .await?
             .error_for_status()?;
         let body = response.bytes().await?;

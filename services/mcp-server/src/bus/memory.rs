@@ -189,7 +189,8 @@ impl EventBus for MemoryBus {
         log.head += 1;
         log.finished_at = None;
         let position = log.head;
-        log.events.push_back(LoggedEvent { position, data });
+        log.events
+            .push_back(LoggedEvent::appended_now(position, data));
         while log.events.len() > capacity {
             log.events.pop_front();
         }

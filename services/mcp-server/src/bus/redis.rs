@@ -45,13 +45,14 @@ pub struct RedisBusLimits {
     pub idle_retention: Duration,
 }
 
-/// KEYS: log, meta, session's log set. ARGV: data, max length, ttl ms, stream name.
+/// KEYS: log, meta, session's log set. ARGV: data, max length, ttl ms, stream name, append
+/// time (µs since the epoch).
 static APPEND: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 local position = redis.call('HINCRBY', KEYS[2], 'head', 1)
 redis.call('HDEL', KEYS[2], 'finished')
-redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[2], '0-' .. position, 'd', ARGV[1])
+redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[2], '0-' .. position, 'd', ARGV[1], 't', ARGV[5])
 redis.call('SADD', KEYS[3], ARGV[4])
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
 return position
@@ -308,13 +309,21 @@ fn parse_read(answer: Value) -> Result<Read, BusError> {
             .strip_prefix("0-")
             .and_then(|n| n.parse::<Position>().ok())
             .ok_or_else(corrupt)?;
-        let data: String = match fields.as_slice() {
-            [_, value] => redis::from_redis_value_ref(value).map_err(|_| corrupt())?,
+        // `d` (the message), then `t` (the append time; absent in entries of older versions).
+        let (data, time) = match fields.as_slice() {
+            [_, data] => (data, None),
+            [_, data, _, time] => (data, Some(time)),
             _ => return Err(corrupt()),
+        };
+        let data: String = redis::from_redis_value_ref(data).map_err(|_| corrupt())?;
+        let appended_us = match time {
+            Some(time) => redis::from_redis_value_ref(time).map_err(|_| corrupt())?,
+            None => 0,
         };
         events.push(LoggedEvent {
             position,
             data: Arc::from(data),
+            appended_us,
         });
     }
     Ok(Some((*finished == 1, events)))
@@ -333,6 +342,7 @@ impl EventBus for RedisBus {
             .arg(inner.limits.events_per_stream.max(1))
             .arg(millis(inner.limits.idle_retention))
             .arg(&stream)
+            .arg(super::now_us())
             .invoke_async(&mut inner.connection())
             .await
             .map_err(unavailable)?;

@@ -106,6 +106,8 @@ impl ClientRequests {
             id: &id,
             settled: false,
         };
+        let mut params = params;
+        super::trace::stamp(&mut params);
         let request = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
         if self
             .outbox

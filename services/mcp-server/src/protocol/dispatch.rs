@@ -54,10 +54,10 @@ impl McpServer {
             }
         };
         let pending = PendingRequests::default();
-        let span = tracing::info_span!("mcp.request", mcp.method = %method, jsonrpc.id = %id, session.id = %session.id);
-        trace::adopt_parent(&span, params.as_ref());
+        let peer = Peer::Session(session);
+        let span = trace::request_span(&method, &id, params.as_ref(), &peer);
         let incoming = Incoming {
-            peer: Peer::Session(session),
+            peer,
             principal,
             request_id: id.clone(),
             progress_token: progress_token(params.as_ref()),
@@ -96,6 +96,7 @@ impl McpServer {
         let _running = (method == "tools/call")
             .then(|| instruments::Live::of(instruments::TOOL_CALLS_IN_FLIGHT));
         let outcome = self.route_request(context, method, params).await;
+        trace::record_outcome(&outcome);
         instruments::operation(
             method,
             started,

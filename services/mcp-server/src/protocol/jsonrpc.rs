@@ -188,8 +188,10 @@ pub fn error_response(id: Option<&RequestId>, error: &ErrorData) -> Arc<str> {
     Arc::from(json!({ "jsonrpc": "2.0", "id": id, "error": error }).to_string())
 }
 
-/// Serializes a notification from the server.
-pub fn notification(method: &str, params: Value) -> Arc<str> {
+/// Serializes a notification from the server, carrying the current trace context when spans
+/// are exported.
+pub fn notification(method: &str, mut params: Value) -> Arc<str> {
+    super::trace::stamp(&mut params);
     Arc::from(json!({ "jsonrpc": "2.0", "method": method, "params": params }).to_string())
 }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use rmcp::model::{ErrorCode, ErrorData};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
+use tracing::Instrument;
 
 use super::{
     McpServer, Outbox, Peer, PendingRequests, RequestContext, RequestMeta,
@@ -27,14 +28,26 @@ impl McpServer {
         request: RequestMessage,
         outbox: Outbox,
     ) {
+        let peer = Peer::Stateless(meta);
+        let span =
+            trace::request_span(&request.method, &request.id, request.params.as_ref(), &peer);
+        self.run_stateless_in_span(peer, principal, request, outbox)
+            .instrument(span)
+            .await;
+    }
+
+    async fn run_stateless_in_span(
+        self: &Arc<Self>,
+        peer: Peer,
+        principal: Principal,
+        request: RequestMessage,
+        outbox: Outbox,
+    ) {
         let RequestMessage {
             id,
             method,
             mut params,
         } = request;
-        let span = tracing::info_span!("mcp.request", mcp.method = %method, jsonrpc.id = %id, mcp.era = "stateless");
-        trace::adopt_parent(&span, params.as_ref());
-        let _entered = span.enter();
         let binding = binding(&method, params.as_ref(), &principal);
         let inputs = if era::may_need_input(&method) {
             match self.open_round(&method, &binding, params.as_mut()) {
@@ -47,9 +60,8 @@ impl McpServer {
         } else {
             None
         };
-        drop(_entered);
         let incoming = Incoming {
-            peer: Peer::Stateless(meta),
+            peer,
             principal,
             request_id: id.clone(),
             progress_token: progress_token(params.as_ref()),

@@ -58,8 +58,9 @@ impl MemorySessionStore {
         }
     }
 
-    /// Removes expired sessions and returns their ids, so their streams can be released too.
-    pub fn purge_expired(&self) -> Vec<SessionId> {
+    /// Removes expired sessions and returns their records, so their streams can be released
+    /// and their duration measured.
+    pub fn purge_expired(&self) -> Vec<SessionRecord> {
         let now = Instant::now();
         let mut state = self.lock();
         let expired: Vec<SessionId> = state
@@ -68,10 +69,11 @@ impl MemorySessionStore {
             .filter(|(_, entry)| entry.expires_at <= now)
             .map(|(id, _)| id.clone())
             .collect();
-        for id in &expired {
-            state.remove(id);
-        }
         expired
+            .iter()
+            .filter_map(|id| state.remove(id))
+            .map(|entry| entry.record)
+            .collect()
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -194,7 +196,12 @@ mod tests {
             .unwrap();
         assert!(store.purge_expired().is_empty());
         tokio::time::sleep(Duration::from_millis(80)).await;
-        assert_eq!(store.purge_expired(), vec![record.id]);
+        let purged: Vec<SessionId> = store
+            .purge_expired()
+            .into_iter()
+            .map(|record| record.id)
+            .collect();
+        assert_eq!(purged, vec![record.id]);
         assert!(store.purge_expired().is_empty());
         assert!(
             store.lock().subscribers.is_empty(),

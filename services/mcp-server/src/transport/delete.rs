@@ -26,5 +26,6 @@ pub(super) async fn delete(
             tracing::error!(%error, "cannot end a session");
             TransportError::Unavailable
         })?;
+    crate::instruments::session_ended(session.protocol_version.as_str(), session.created_at);
     Ok(StatusCode::NO_CONTENT)
 }

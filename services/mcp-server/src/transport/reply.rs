@@ -22,6 +22,7 @@ use futures::{FutureExt, StreamExt};
 use rmcp::model::ErrorData;
 use tokio::sync::mpsc;
 use tokio_util::sync::{CancellationToken, DropGuard};
+use tracing::Instrument;
 
 use super::{AppState, TransportError, error::json_body, headers::Accepts, sse, watch};
 use crate::{
@@ -119,7 +120,7 @@ impl Pending {
                     }
                     () = abandoned.cancelled() => {}
                 }
-            });
+            }.in_current_span());
         }
         self.receiver = Some(receiver);
         self.abandon = Some(abandon.drop_guard());
@@ -282,7 +283,10 @@ fn direct_stream(state: &AppState, pending: Pending) -> Response {
                 match queue.pop_front() {
                     Some(Outgoing::Message(data) | Outgoing::Final(data)) => {
                         position += 1;
-                        return Some((LoggedEvent { position, data }, (pending, queue, position)));
+                        return Some((
+                            LoggedEvent::appended_now(position, data),
+                            (pending, queue, position),
+                        ));
                     }
                     Some(Outgoing::Dropped | Outgoing::CloseStream) => continue,
                     None => {}

@@ -19,6 +19,7 @@ use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use crate::{
     bus::{EventId, LoggedEvent, StreamId, Subscription},
+    instruments::{self, OpenStream},
     session::{SessionId, SessionStore},
 };
 
@@ -83,7 +84,7 @@ pub(super) fn response(subscription: Subscription, options: StreamOptions) -> Re
         touch: options.touch,
         stop: options.stop,
         done: false,
-        _open: crate::instruments::Live::of(crate::instruments::OPEN_STREAMS),
+        open: OpenStream::opened(),
     };
     let frames = futures::stream::unfold(state, State::next_frame)
         .map(Ok::<Bytes, std::convert::Infallible>);
@@ -108,8 +109,8 @@ struct State {
     touch: Option<Touch>,
     stop: Option<BoxFuture<'static, StopReason>>,
     done: bool,
-    /// Counts this response among the open streams while it lives.
-    _open: crate::instruments::Live,
+    /// Counts this response among the open streams while it lives, and why it ended.
+    open: OpenStream,
 }
 
 impl State {
@@ -141,26 +142,45 @@ impl State {
             }
         };
         match step {
-            Step::Event(None) => None,
+            Step::Event(None) => {
+                self.open.ending("completed");
+                None
+            }
             Step::Event(Some(event)) => {
+                instruments::delivered(event.appended_us);
                 self.keepalive.reset();
                 let id = self.ids.map(|stream| EventId {
                     stream,
                     position: event.position,
                 });
+                crate::protocol::trace::delivered(
+                    &event.data,
+                    self.touch
+                        .as_ref()
+                        .map(|touch| &touch.session as &dyn std::fmt::Display),
+                );
                 Some((message_event(id.as_ref(), &event.data), self))
             }
             Step::Stop(reason) => {
                 self.done = true;
                 match reason {
-                    StopReason::Reconnect => Some((retry_hint(self.retry), self)),
-                    StopReason::Replaced => None,
+                    StopReason::Reconnect => {
+                        self.open.ending("reconnect");
+                        Some((retry_hint(self.retry), self))
+                    }
+                    StopReason::Replaced => {
+                        self.open.ending("replaced");
+                        None
+                    }
                 }
             }
             Step::KeepAlive => {
                 if let Some(touch) = &self.touch {
                     match touch.sessions.touch(&touch.session).await {
-                        Ok(false) => return None,
+                        Ok(false) => {
+                            self.open.ending("session_gone");
+                            return None;
+                        }
                         Ok(true) => {}
                         Err(error) => {
                             tracing::warn!(%error, "cannot refresh the session of an open stream")

@@ -27,3 +27,4 @@ mod stateless;
 mod streams;
 mod tasks;
 mod tools;
+mod traces;

@@ -9,25 +9,10 @@ use crate::{
 
 /// The scrape, as text.
 async fn scrape(app: &TestApp) -> String {
-    let url = app.metrics_url.as_ref().expect("METRICS_PORT was set");
-    let response = reqwest::get(url).await.unwrap();
-    assert_eq!(response.status(), 200);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/plain")
-    );
-    response.text().await.unwrap()
+    service_kit::testing::scrape(app.metrics_url.as_ref().expect("METRICS_PORT was set")).await
 }
 
-/// The value of the series `name{labels}` (labels as rendered, in order), 0 if absent.
-fn value(scrape: &str, series: &str) -> f64 {
-    scrape
-        .lines()
-        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or(0.0)
-}
+use service_kit::testing::series_value as value;
 
 #[tokio::test]
 async fn every_series_is_there_before_traffic_and_moves_with_it() {
@@ -105,4 +90,68 @@ async fn authentication_outcomes_and_the_introspection_cache_are_counted() {
     assert!(value(&after, missing) >= value(&before, missing) + 1.0);
     assert!(value(&after, scope) >= value(&before, scope) + 1.0);
     assert!(value(&after, hits) >= value(&before, hits) + 2.0);
+}
+
+#[tokio::test]
+async fn sessions_streams_bus_deliveries_and_redis_commands_are_measured() {
+    let redis = service_kit::testing::RedisServer::start();
+    let redis_url = redis.url();
+    let app = spawn_app_with(&[
+        ("METRICS_PORT", "0"),
+        ("REDIS_URL", &redis_url),
+        (
+            "MCP_STATE_KEYS",
+            "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+        ),
+    ])
+    .await;
+    let before = scrape(&app).await;
+    for name in [
+        "mcp_server_sse_streams_closed_total",
+        "mcp_server_bus_events_delivered_total",
+        "db_client_operation_duration_seconds",
+    ] {
+        assert!(
+            before.contains(&format!("# HELP {name} ")),
+            "{name}:\n{before}"
+        );
+    }
+    let durations =
+        r#"mcp_server_session_duration_seconds_count{mcp_protocol_version="2025-11-25"}"#;
+    let replaced = r#"mcp_server_sse_streams_closed_total{reason="replaced"}"#;
+    let delivered = "mcp_server_bus_events_delivered_total";
+    let lags = "mcp_server_bus_delivery_lag_seconds_count";
+    let scripts = r#"db_client_operation_duration_seconds_count{db_system_name="redis",db_operation_name="EVALSHA"}"#;
+
+    let session = app.initialize("2025-11-25").await;
+    let mut standalone = app.open_stream(&session, None).await;
+    app.call_tool(&session, 2, "count", json!({"number": 1}))
+        .await;
+    let log = standalone.next_message().await.expect("the count's log");
+    assert_eq!(log["method"], "notifications/message");
+    assert_eq!(app.delete(&session).await.status(), 204);
+    assert!(
+        standalone
+            .ends_without_message(crate::helpers::PATIENCE)
+            .await
+    );
+
+    let after = scrape(&app).await;
+    for (series, moved_by) in [
+        (durations, 1.0),
+        (replaced, 1.0),
+        (delivered, 1.0),
+        (lags, 1.0),
+        (scripts, 3.0),
+    ] {
+        assert!(
+            value(&after, series) >= value(&before, series) + moved_by,
+            "{series} did not move by {moved_by}:\n{after}"
+        );
+    }
+    assert!(after.contains(r#"db_client_operation_duration_seconds_bucket{db_system_name="redis",db_operation_name="EVALSHA",le="0.0001"}"#), "fast buckets:\n{after}");
+    assert!(
+        after.contains(r#"mcp_server_bus_delivery_lag_seconds_bucket{le="0.00025"}"#),
+        "fast buckets:\n{after}"
+    );
 }

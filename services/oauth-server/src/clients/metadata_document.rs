@@ -15,6 +15,7 @@ use std::{
 
 use futures::StreamExt;
 use serde::Deserialize;
+use service_kit::http_telemetry;
 use url::{Host, Url};
 
 use self::address::{PublicOnly, is_public};
@@ -153,13 +154,11 @@ impl MetadataDocuments {
             }
             MetadataDocumentError::Unreachable(message)
         };
-        let response = self
+        let request = self
             .http
             .get(url.clone())
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await
-            .map_err(unreachable)?;
+            .header(reqwest::header::ACCEPT, "application/json");
+        let response = http_telemetry::send(request).await.map_err(unreachable)?;
         if response.status() != reqwest::StatusCode::OK {
             return Err(MetadataDocumentError::Status(response.status().as_u16()));
         }

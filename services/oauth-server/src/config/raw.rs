@@ -36,6 +36,7 @@ pub struct RawConfig {
     pub(super) oauth_cimd_max_bytes: u64,
     #[serde(default = "default_cimd_cache")]
     pub(super) oauth_cimd_cache_secs: u64,
+    pub(super) auth_metrics_port: Option<u16>,
     #[serde(default = "default_shutdown_grace_secs")]
     pub(super) shutdown_grace_secs: u64,
 }

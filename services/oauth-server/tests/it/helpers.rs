@@ -17,6 +17,8 @@ pub struct TestAs {
     /// The issuer the server names itself by (the base, unless configured otherwise).
     pub issuer: String,
     pub http: reqwest::Client,
+    /// `/metrics`, when `AUTH_METRICS_PORT` was given.
+    pub metrics_url: Option<String>,
     shutdown: CancellationToken,
 }
 
@@ -57,6 +59,9 @@ pub async fn spawn_as_with(extra: &[(&str, &str)]) -> TestAs {
     let app = App::build(config, shutdown.clone())
         .await
         .expect("the server builds");
+    let metrics_url = app
+        .metrics_addr()
+        .map(|address| format!("http://{address}/metrics"));
     tokio::spawn(app.run());
     TestAs {
         base,
@@ -65,6 +70,7 @@ pub async fn spawn_as_with(extra: &[(&str, &str)]) -> TestAs {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
+        metrics_url,
         shutdown,
     }
 }
