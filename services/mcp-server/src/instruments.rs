@@ -24,6 +24,9 @@ pub const EVENTS_DELIVERED: &str = "mcp_server_bus_events_delivered_total";
 /// Time from an event's append (on any replica) to its delivery here: live fan-out latency,
 /// or a replay's age.
 pub const DELIVERY_LAG: &str = "mcp_server_bus_delivery_lag_seconds";
+/// Sessions held by this process's memory store, counted every ten seconds (not exported with
+/// Redis, where sessions belong to no replica).
+pub const SESSIONS_ACTIVE: &str = "mcp_server_sessions_active";
 /// Sessions started on this replica (handshake era).
 pub const SESSIONS_STARTED: &str = "mcp_server_sessions_started_total";
 /// `tools/call` requests running on this replica.
@@ -114,6 +117,10 @@ pub fn register() {
     counter!(EVENTS_DELIVERED).absolute(0);
     let _ = histogram!(DELIVERY_LAG);
     describe_counter!(SESSIONS_STARTED, "Sessions started on this replica");
+    describe_gauge!(
+        SESSIONS_ACTIVE,
+        "Sessions held in memory by this process (memory backend only)"
+    );
     describe_gauge!(
         TOOL_CALLS_IN_FLIGHT,
         "tools/call requests running on this replica"

@@ -168,6 +168,7 @@ fn spawn_janitor(server: Arc<McpServer>, stores: MemoryStores, shutdown: Cancell
                     tracing::warn!(%error, session.id = %id, "cannot finish ending an expired session");
                 }
             }
+            metrics::gauge!(instruments::SESSIONS_ACTIVE).set(sessions.len() as f64);
             let dropped = bus.purge_finished();
             if dropped > 0 {
                 tracing::debug!(streams = dropped, "finished streams forgotten");

@@ -76,6 +76,16 @@ impl MemorySessionStore {
             .collect()
     }
 
+    /// How many sessions the store holds.
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    /// Whether the store holds no session.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // Every critical section leaves the maps consistent, so a poisoned lock is still usable.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
