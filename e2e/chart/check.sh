@@ -70,6 +70,46 @@ refused "a Gateway API route without a gateway" "at '/gatewayApi/parentRefs': mi
 refused "a misspelt value" "additional properties 'replicas' not allowed" --set mcp.replicas=3
 refused "a malformed image digest" "at '/mcp/image/digest'" --set mcp.image.digest=latest
 
+# The `helm test` hook's script, run against the real servers: the demo setup (a token from the
+# authorization server, then an initialize) and the managed-IdP setup (an anonymous initialize
+# refused with a challenge).
+mcp_bin=${MCP_SERVER_BIN:-$root/target/debug/mcp-server}
+as_bin=${OAUTH_SERVER_BIN:-$root/target/debug/oauth-server}
+hook_script() { # hook_script <values args...>: the test pod's shell script
+  "$helm" template mcp "$chart" --show-only templates/tests/initialize.yaml "$@" |
+    "$tools/python" -c 'import sys, yaml; print(yaml.safe_load(sys.stdin)["spec"]["containers"][0]["args"][0])'
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_up() { for _ in $(seq 1 200); do curl -fsS "$1" >/dev/null 2>&1 && return 0; sleep 0.05; done; return 1; }
+if [ -x "$mcp_bin" ] && [ -x "$as_bin" ]; then
+  mcp_port=$(free_port)
+  as_port=$(free_port)
+  secret=hook-secret-0123456789abcdef
+  AUTH_PORT=$as_port BIND_ADDRESS=127.0.0.1 OAUTH_PRESET_CLIENTS="mcp-server:$secret" \
+    OAUTH_RESOURCES="http://127.0.0.1:$mcp_port/mcp" RUST_LOG=warn "$as_bin" >/dev/null 2>&1 &
+  as_pid=$!
+  PORT=$mcp_port BIND_ADDRESS=127.0.0.1 MCP_PUBLIC_URL="http://127.0.0.1:$mcp_port/mcp" \
+    OAUTH_SERVER_URL="http://127.0.0.1:$as_port" OAUTH_CLIENT_ID=mcp-server OAUTH_CLIENT_SECRET=$secret \
+    RUST_LOG=warn "$mcp_bin" >/dev/null 2>&1 &
+  mcp_pid=$!
+  wait_up "http://127.0.0.1:$as_port/healthz"
+  wait_up "http://127.0.0.1:$mcp_port/healthz"
+  hook_script >"$work/hook-demo.sh"
+  check "helm test hook (demo): a token from the authorization server, then an initialize" \
+    env MCP_URL="http://127.0.0.1:$mcp_port/mcp" AUTH_MODE=demo TOKEN_URL="http://127.0.0.1:$as_port/token" \
+    CLIENT_ID=mcp-server CLIENT_SECRET=$secret TMPDIR="$work" sh -ec "$(sed "s|/tmp/|$work/|g" "$work/hook-demo.sh")"
+  check "helm test hook (demo) fails with a wrong client secret" bash -c "! env MCP_URL='http://127.0.0.1:$mcp_port/mcp' AUTH_MODE=demo \
+    TOKEN_URL='http://127.0.0.1:$as_port/token' CLIENT_ID=mcp-server CLIENT_SECRET=wrong sh -ec \"\$(sed 's|/tmp/|$work/|g' '$work/hook-demo.sh')\""
+  hook_script --set auth.mode=managedIdp --set auth.managedIdp.issuer=https://idp.example.com >"$work/hook-idp.sh"
+  check "helm test hook (managed IdP): an anonymous initialize is refused with a challenge" \
+    env MCP_URL="http://127.0.0.1:$mcp_port/mcp" AUTH_MODE=managedIdp sh -ec "$(sed "s|/tmp/|$work/|g" "$work/hook-idp.sh")"
+  kill "$mcp_pid" "$as_pid" 2>/dev/null
+  wait "$mcp_pid" "$as_pid" 2>/dev/null
+else
+  echo "e2e/chart/check.sh: no server binaries at $mcp_bin and $as_bin (cargo build first)" >&2
+  check "helm test hook against the real servers (needs the binaries)" false
+fi
+
 check "skaffold.yaml is valid against the skaffold/v4beta14 schema" \
   "$tools/check-jsonschema" --schemafile "$root/e2e/chart/schemas/skaffold-v4beta14.json" "$root/skaffold.yaml"
 check "skaffold.yaml builds both images from their Dockerfiles and deploys the chart" "$tools/python" - "$root/skaffold.yaml" <<'PY'
