@@ -7,6 +7,9 @@ use service_kit::{
 };
 use tokio_util::sync::CancellationToken;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     // Before anything builds an HTTPS client (the trace exporter, the services' own).

@@ -59,6 +59,9 @@ pub struct JwtConfig {
     /// `JWT_JWKS_REFRESH_MIN_SECS`: least time between two JWKS fetches triggered by unknown
     /// key ids (default 10).
     pub jwks_refresh_min: Duration,
+    /// `JWT_CACHE_SECS`: how long a verified token is remembered (never past its `exp`), so
+    /// its signature is checked once, not on every request; zero verifies every time.
+    pub cache_ttl: Duration,
 }
 
 const ASYMMETRIC: [Algorithm; 9] = [
@@ -193,6 +196,7 @@ fn jwt(raw: &RawConfig) -> Result<JwtConfig, ConfigError> {
         token_types,
         leeway: Duration::from_secs(raw.jwt_leeway_secs),
         jwks_refresh_min: Duration::from_secs(raw.jwt_jwks_refresh_min_secs),
+        cache_ttl: Duration::from_secs(raw.jwt_cache_secs),
     })
 }
 

@@ -32,6 +32,8 @@ pub struct RawConfig {
     pub(super) jwt_leeway_secs: u64,
     #[serde(default = "default_jwks_refresh_min_secs")]
     pub(super) jwt_jwks_refresh_min_secs: u64,
+    #[serde(default = "default_jwt_cache_secs")]
+    pub(super) jwt_cache_secs: u64,
     pub(super) redis_url: Option<String>,
     pub(super) mcp_public_url: Option<Url>,
     pub(super) metrics_port: Option<u16>,
@@ -109,6 +111,10 @@ fn default_introspection_negative_cache_secs() -> u64 {
 fn default_jwt_leeway_secs() -> u64 {
     30
 }
+fn default_jwt_cache_secs() -> u64 {
+    60
+}
+
 fn default_jwks_refresh_min_secs() -> u64 {
     10
 }

@@ -328,3 +328,36 @@ async fn jwt_access_tokens_of_the_demo_authorization_server_are_accepted() {
     .await;
     assert_eq!(status, 401);
 }
+
+#[tokio::test]
+async fn a_verified_token_is_remembered_but_never_past_its_expiry() {
+    let key = key("k1");
+    let issuer = issuer(&[&key]).await;
+    for cache in ["60", "0"] {
+        let app = spawn_verifying(
+            &issuer.base,
+            &[("JWT_LEEWAY_SECS", "0"), ("JWT_CACHE_SECS", cache)],
+        )
+        .await;
+        let mut claims = issuer.claims();
+        claims["exp"] = json!(now() + 2);
+        let token = sign(&key, &claims);
+        let session = app.initialize_as(&token).await;
+        for name in ["A", "B", "C"] {
+            assert_eq!(
+                app.greet_as(&token, &session, name).await,
+                format!("Hello, {name}!")
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+        let (status, challenge) = outcome(&app, &token).await;
+        assert_eq!(status, 401, "JWT_CACHE_SECS={cache}");
+        assert!(challenge.contains("expired"), "{challenge}");
+        // A tampered copy of a remembered token is verified on its own, and refused.
+        let fresh = sign(&key, &issuer.claims());
+        // Past authentication, a request without a session gets 400 from the MCP layer.
+        assert_eq!(outcome(&app, &fresh).await.0, 400, "authenticated");
+        let tampered = format!("{}x", &fresh[..fresh.len() - 1]);
+        assert_eq!(outcome(&app, &tampered).await.0, 401);
+    }
+}
