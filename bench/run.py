@@ -289,6 +289,29 @@ def measure(name, seconds, sessions):
             extra.stop()
 
 
+def startup_ms(binary, env, port_variable, runs=5):
+    """Median time from exec to the first 200 from /healthz."""
+    times = []
+    for _ in range(runs):
+        port = free_port()
+        full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), port_variable: str(port),
+                    "BIND_ADDRESS": "127.0.0.1", "RUST_LOG": "warn", **env}
+        started = time.perf_counter()
+        process = subprocess.Popen([binary], env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.001)
+        times.append((time.perf_counter() - started) * 1000)
+        process.terminate()
+        process.wait()
+    return sorted(times)[len(times) // 2]
+
+
 def fmt(value, pattern, width):
     return "-".rjust(width) if value is None else pattern.format(value)
 
@@ -344,6 +367,10 @@ def main():
         checks.append(("Redis memory per session <= 1 KiB", results["ours (JWT + Redis)"]["redis_kib_session"], lambda v: v <= 1.0))
     if "ours (introspection + Redis)" in results:
         checks.append(("one introspection per token (warm cache)", results["ours (introspection + Redis)"]["introspections"], lambda v: v == 0))
+    print()
+    for binary, env, variable in (("mcp-server", {"DISABLE_AUTH": "true"}, "PORT"), ("oauth-server", {}, "AUTH_PORT")):
+        path = os.path.join(RELEASE, binary)
+        print(f"{binary}: {os.path.getsize(path) / 2**20:.1f} MiB, ready in {startup_ms(path, env, variable):.1f} ms (median of 5)")
     print()
     for label, value, good in checks:
         if value is None:

@@ -19,7 +19,7 @@ pub const DURATION_BUCKETS: [f64; 14] = [
 /// Buckets (seconds) for operations that take well under a millisecond on a healthy network:
 /// database commands (`db_client_*`) and delivery lags (`*_lag_seconds`).
 pub const FAST_BUCKETS: [f64; 14] = [
-    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0,
+    0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0,
 ];
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();

@@ -19,6 +19,11 @@ use super::{
 };
 use crate::session::SessionId;
 
+/// Signals kept per session for a slow listener. Every session with a stream or a running
+/// request has a channel, so this is paid per session (a slot is about 140 bytes); signals come
+/// a few at a time.
+const SIGNAL_BACKLOG: usize = 32;
+
 /// Bounds on what the memory bus keeps.
 #[derive(Debug, Clone, Copy)]
 pub struct MemoryBusLimits {
@@ -174,7 +179,7 @@ impl Shared {
             .lock()
             .signals
             .entry(channel)
-            .or_insert_with(|| broadcast::Sender::new(256))
+            .or_insert_with(|| broadcast::Sender::new(SIGNAL_BACKLOG))
             .subscribe();
         lossy(receiver)
     }

@@ -21,8 +21,10 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_stream::wrappers::{BroadcastStream, errors::BroadcastStreamRecvError};
 use tokio_util::sync::CancellationToken;
 
-/// Messages kept per channel for a slow local listener.
-const LISTENER_BACKLOG: usize = 256;
+/// Messages kept per channel for a slow local listener. Every open stream has channels, so this
+/// is paid per stream (a slot is about 50 bytes); wake-ups lost to a slower listener are caught
+/// by its next read, at most two seconds later.
+const LISTENER_BACKLOG: usize = 64;
 
 enum Command {
     Listen {
