@@ -79,6 +79,22 @@ exits_within() { # exits_within <pid> <seconds>
   while kill -0 "$1" 2>/dev/null; do [ $SECONDS -ge $deadline ] && return 1; sleep 0.1; done
 }
 
+# The started server answers as uid 65532, as PID 1 of its own PID namespace.
+runs_as_the_image() { # runs_as_the_image <binary> <port>
+  check "$1: serves /healthz as uid 65532, PID 1, with only the image's environment" wait_up "http://127.0.0.1:$2/healthz"
+  check "$1: runs as uid 65532" bash -c "[ \"\$(stat -c %u /proc/$pid)\" = 65532 ]"
+  check "$1: is PID 1 of its namespace" bash -c "grep -q '^NSpid:.*[[:space:]]1$' /proc/$pid/status"
+}
+
+# SIGTERM to the server, PID 1 of its namespace, ends it within the grace period, exit status 0.
+stops_on_sigterm() { # stops_on_sigterm <binary>
+  kill -TERM "$pid" 2>/dev/null
+  check "$1: as PID 1, SIGTERM ends it within the grace period" exits_within "$pid" 6
+  wait "$outer"
+  local status=$?
+  check "$1: and it exits 0" test "$status" -eq 0
+}
+
 for binary in mcp-server oauth-server; do
   check "$binary: a release binary exists" test -x "$release/$binary"
 done
@@ -100,29 +116,17 @@ port=$(free_port)
 metrics=$(free_port)
 start_as_image mcp-server "$work/mcp.log" PORT="$port" METRICS_PORT="$metrics" BIND_ADDRESS=127.0.0.1 \
   OAUTH_CLIENT_ID=mcp-server OAUTH_CLIENT_SECRET=contract-secret-0123456789 SHUTDOWN_GRACE_SECS=3
-check "mcp-server: serves /healthz as uid 65532, PID 1, with only the image's environment" wait_up "http://127.0.0.1:$port/healthz"
-check "mcp-server: runs as uid 65532" bash -c "[ \"\$(stat -c %u /proc/$pid)\" = 65532 ]"
-check "mcp-server: is PID 1 of its namespace" bash -c "grep -q '^NSpid:.*[[:space:]]1$' /proc/$pid/status"
+runs_as_the_image mcp-server "$port"
 check "mcp-server: /mcp asks for a token (auth on by default)" bash -c \
   "curl -sS -o /dev/null -w '%{http_code}' -X POST http://127.0.0.1:$port/mcp -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -d '{}' | grep -qx 401"
 check "mcp-server: /metrics on its own port" bash -c "curl -fsS http://127.0.0.1:$metrics/metrics | grep -q '^# TYPE mcp_server_operation_duration_seconds histogram'"
 check "mcp-server: logs JSON lines" bash -c "head -1 '$work/mcp.log' | python3 -c 'import json,sys; json.loads(sys.stdin.read())'"
-kill -TERM "$pid" 2>/dev/null
-check "mcp-server: as PID 1, SIGTERM ends it within the grace period" exits_within "$pid" 6
-wait "$outer"
-status=$?
-check "mcp-server: and it exits 0" test "$status" -eq 0
+stops_on_sigterm mcp-server
 check "mcp-server: it said it was draining" grep -q '"shutdown requested"' "$work/mcp.log"
 
 port=$(free_port)
 start_as_image oauth-server "$work/oauth.log" AUTH_PORT="$port" BIND_ADDRESS=127.0.0.1 SHUTDOWN_GRACE_SECS=3
-check "oauth-server: serves /healthz as uid 65532, PID 1, with only the image's environment" wait_up "http://127.0.0.1:$port/healthz"
-check "oauth-server: runs as uid 65532" bash -c "[ \"\$(stat -c %u /proc/$pid)\" = 65532 ]"
-check "oauth-server: is PID 1 of its namespace" bash -c "grep -q '^NSpid:.*[[:space:]]1$' /proc/$pid/status"
+runs_as_the_image oauth-server "$port"
 check "oauth-server: publishes its metadata" bash -c "curl -fsS http://127.0.0.1:$port/.well-known/oauth-authorization-server | grep -q token_endpoint"
-kill -TERM "$pid" 2>/dev/null
-check "oauth-server: as PID 1, SIGTERM ends it within the grace period" exits_within "$pid" 6
-wait "$outer"
-status=$?
-check "oauth-server: and it exits 0" test "$status" -eq 0
+stops_on_sigterm oauth-server
 report

@@ -81,7 +81,6 @@ pub async fn observe(request: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map_or("unmatched", MatchedPath::as_str)
         .to_owned();
-    let parent = propagation::extract(request.headers());
     let span = tracing::info_span!(
         "http.request",
         otel.name = %format!("{method} {route}"),
@@ -94,11 +93,15 @@ pub async fn observe(request: Request, next: Next) -> Response {
         error.type = Empty,
         trace_id = Empty,
     );
-    if parent.has_active_span() {
-        // Fails only when spans are not exported; the trace id below still follows the caller.
-        let _ = span.set_parent(parent.clone());
+    // A span nothing records (logs filtered out, no export) needs no trace context.
+    if !span.is_disabled() {
+        let parent = propagation::extract(request.headers());
+        if parent.has_active_span() {
+            // Fails only when spans are not exported; the trace id still follows the caller.
+            let _ = span.set_parent(parent.clone());
+        }
+        span.record("trace_id", propagation::trace_id(&span, &parent));
     }
-    span.record("trace_id", propagation::trace_id(&span, &parent));
     let response = next.run(request).instrument(span.clone()).await;
     let status = response.status().as_u16();
     let elapsed = started.elapsed();

@@ -65,11 +65,6 @@ pub struct Telemetry {
 }
 
 impl Telemetry {
-    /// Whether spans are exported.
-    pub fn exports_traces(&self) -> bool {
-        self.traces.is_some()
-    }
-
     /// Flushes and stops the trace exporter (blocking for at most its export timeout).
     pub fn shutdown(self) {
         if let Some(traces) = self.traces {
