@@ -155,10 +155,12 @@ impl Authenticator {
             TokenCheck::Anonymous => return Ok(Principal::anonymous()),
             _ => bearer::token(headers)?,
         };
+        // The checks' futures are boxed: they are kilobytes, and would otherwise make every
+        // request's middleware future (moved and boxed by axum) that large, anonymous or not.
         let principal = match &self.check {
             TokenCheck::Anonymous => Principal::anonymous(),
-            TokenCheck::Introspection(introspector) => introspector.check(token).await?,
-            TokenCheck::Jwt(verifier) => verifier.check(token).await?,
+            TokenCheck::Introspection(introspector) => Box::pin(introspector.check(token)).await?,
+            TokenCheck::Jwt(verifier) => Box::pin(verifier.check(token)).await?,
         };
         if self
             .required_scopes

@@ -5,8 +5,10 @@
 use std::time::Instant;
 
 use metrics::{
-    Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram,
+    Counter, Gauge, Histogram, Unit, counter, describe_counter, describe_gauge, describe_histogram,
+    gauge, histogram,
 };
+use service_kit::metric_handles::Handles;
 
 /// `mcp.server.operation.duration`: one MCP request, by `mcp_method_name` and `error_type`.
 pub const OPERATION_DURATION: &str = "mcp_server_operation_duration_seconds";
@@ -166,32 +168,63 @@ pub fn method_label(method: &str) -> &'static str {
 
 /// Records one MCP request of `method` that started at `started`, failed with `error_code`.
 pub fn operation(method: &str, started: Instant, error_code: Option<i32>) {
-    let error_type = error_code.map_or_else(String::new, |code| code.to_string());
-    histogram!(OPERATION_DURATION, "mcp_method_name" => method_label(method), "error_type" => error_type)
+    static HANDLES: Handles<(&'static str, Option<i32>), Histogram> = Handles::new();
+    let method = method_label(method);
+    HANDLES
+        .get(
+            |(known_method, known_code)| *known_code == error_code && *known_method == method,
+            || {
+                let error_type = error_code.map_or_else(String::new, |code| code.to_string());
+                let histogram = histogram!(OPERATION_DURATION, "mcp_method_name" => method, "error_type" => error_type);
+                ((method, error_code), histogram)
+            },
+        )
         .record(started.elapsed().as_secs_f64());
 }
 
 /// Counts a gauge up while alive.
 #[derive(Debug)]
-pub struct Live(&'static str);
+pub struct Live(Gauge);
 
 impl Live {
     /// One more of `gauge`, until dropped.
     pub fn of(name: &'static str) -> Self {
-        gauge!(name).increment(1.0);
-        Self(name)
+        static HANDLES: Handles<&'static str, Gauge> = Handles::new();
+        let gauge = HANDLES.get(|known| *known == name, || (name, gauge!(name)));
+        gauge.increment(1.0);
+        Self(gauge)
     }
 }
 
 impl Drop for Live {
     fn drop(&mut self) {
-        gauge!(self.0).decrement(1.0);
+        self.0.decrement(1.0);
     }
 }
 
 /// Records `outcome` of authenticating a request in `mode`.
 pub fn auth(mode: &'static str, outcome: &'static str) {
-    counter!(AUTH_REQUESTS, "mode" => mode, "outcome" => outcome).increment(1);
+    static HANDLES: Handles<(&'static str, &'static str), Counter> = Handles::new();
+    HANDLES
+        .get(
+            |known| *known == (mode, outcome),
+            || {
+                let counter = counter!(AUTH_REQUESTS, "mode" => mode, "outcome" => outcome);
+                ((mode, outcome), counter)
+            },
+        )
+        .increment(1);
+}
+
+/// Counts a lookup in the introspection cache: `hit` or `miss`.
+pub fn introspection_cache(result: &'static str) {
+    static HANDLES: Handles<&'static str, Counter> = Handles::new();
+    HANDLES
+        .get(
+            |known| *known == result,
+            || (result, counter!(INTROSPECTION_CACHE, "result" => result)),
+        )
+        .increment(1);
 }
 
 /// Records the end of a session created at `created_at` (seconds since the epoch).

@@ -91,7 +91,7 @@ impl App {
         let state = AppState {
             server: Arc::clone(&server),
             settings: Arc::new(TransportSettings::from_config(&config)),
-            shutdown: shutdown.clone(),
+            shutdown: Arc::new(shutdown.clone()),
         };
         let discovery = auth::metadata::router(
             &config.public_url,

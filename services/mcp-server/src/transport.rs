@@ -67,8 +67,9 @@ pub struct AppState {
     pub server: Arc<McpServer>,
     /// Transport settings.
     pub settings: Arc<TransportSettings>,
-    /// Cancelled when the process is stopping.
-    pub shutdown: CancellationToken,
+    /// Cancelled when the process is stopping. Shared behind an `Arc`: the state is cloned for
+    /// every request, and cloning a token itself takes a lock on the token's tree.
+    pub shutdown: Arc<CancellationToken>,
 }
 
 /// The `/mcp` routes with their middleware, outermost first: CORS (answers preflights before

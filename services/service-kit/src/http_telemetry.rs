@@ -9,15 +9,16 @@ use std::time::Instant;
 
 use axum::{
     extract::{MatchedPath, Request},
+    http::Method,
     middleware::Next,
     response::Response,
 };
-use metrics::{Unit, describe_histogram, histogram};
+use metrics::{Histogram, Unit, describe_histogram, histogram};
 use opentelemetry::trace::TraceContextExt;
 use tracing::{Instrument, field::Empty};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-use crate::telemetry::propagation;
+use crate::{metric_handles::Handles, telemetry::propagation};
 
 /// `http.server.request.duration`, by method, route and status code.
 pub const HTTP_DURATION: &str = "http_server_request_duration_seconds";
@@ -40,7 +41,7 @@ pub fn describe() {
 pub async fn send(request: reqwest::RequestBuilder) -> reqwest::Result<reqwest::Response> {
     let (client, request) = request.build_split();
     let mut request = request?;
-    let method = request.method().as_str().to_owned();
+    let method = known_method(request.method()).to_owned();
     let span = tracing::info_span!(
         "http.client",
         otel.name = %method,
@@ -75,7 +76,7 @@ pub async fn send(request: reqwest::RequestBuilder) -> reqwest::Result<reqwest::
 /// Axum middleware (add it with `Router::layer`, so the matched route is known).
 pub async fn observe(request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().as_str().to_owned();
+    let method = known_method(request.method()).to_owned();
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -118,12 +119,46 @@ pub async fn observe(request: Request, next: Next) -> Response {
             tracing::info!(http.response.status_code = status, duration_ms, "request");
         }
     });
-    histogram!(
-        HTTP_DURATION,
-        "http_request_method" => method,
-        "http_route" => route,
-        "http_response_status_code" => status.to_string()
-    )
-    .record(elapsed.as_secs_f64());
+    duration_histogram(&method, &route, status).record(elapsed.as_secs_f64());
     response
+}
+
+/// The method as the HTTP conventions record it: any method outside the standard ones is
+/// `_OTHER`, so a client inventing methods cannot multiply the series.
+fn known_method(method: &Method) -> &str {
+    const STANDARD: [Method; 9] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::CONNECT,
+        Method::OPTIONS,
+        Method::TRACE,
+        Method::PATCH,
+    ];
+    if STANDARD.contains(method) {
+        method.as_str()
+    } else {
+        "_OTHER"
+    }
+}
+
+/// The `http.server.request.duration` histogram of one method, route and status.
+fn duration_histogram(method: &str, route: &str, status: u16) -> Histogram {
+    static HANDLES: Handles<(String, String, u16), Histogram> = Handles::new();
+    HANDLES.get(
+        |(known_method, known_route, known_status)| {
+            *known_status == status && known_route == route && known_method == method
+        },
+        || {
+            let histogram = histogram!(
+                HTTP_DURATION,
+                "http_request_method" => method.to_owned(),
+                "http_route" => route.to_owned(),
+                "http_response_status_code" => status.to_string()
+            );
+            ((method.to_owned(), route.to_owned(), status), histogram)
+        },
+    )
 }

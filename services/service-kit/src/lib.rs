@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod http_telemetry;
+pub mod metric_handles;
 pub mod metrics;
 pub mod redis;
 pub mod serve;

@@ -24,6 +24,11 @@ pub const FAST_BUCKETS: [f64; 14] = [
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
+/// Whether [`recorder`] has installed the process's recorder.
+pub fn installed() -> bool {
+    HANDLE.get().is_some()
+}
+
 /// Installs the process's recorder (once; later calls return the same handle).
 ///
 /// # Panics

@@ -16,6 +16,8 @@ use redis::{
 };
 use tokio::sync::mpsc::UnboundedSender;
 
+use crate::metric_handles::Handles;
+
 /// `db.client.operation.duration` for every command sent through a [`RedisConnection`], by
 /// `db_operation_name` (the command, `EVALSHA` for scripts, `PIPELINE` for pipelines).
 pub const COMMAND_DURATION: &str = "db_client_operation_duration_seconds";
@@ -33,7 +35,15 @@ pub fn describe_metrics() {
 }
 
 fn record_duration(operation: String, started: Instant) {
-    metrics::histogram!(COMMAND_DURATION, "db_system_name" => "redis", "db_operation_name" => operation)
+    static HANDLES: Handles<String, metrics::Histogram> = Handles::new();
+    HANDLES
+        .get(
+            |known| *known == operation,
+            || {
+                let histogram = metrics::histogram!(COMMAND_DURATION, "db_system_name" => "redis", "db_operation_name" => operation.clone());
+                (operation.clone(), histogram)
+            },
+        )
         .record(started.elapsed().as_secs_f64());
 }
 

@@ -43,10 +43,10 @@ struct VerdictExpiry {
     negative: Duration,
 }
 
-impl Expiry<String, Arc<Verdict>> for VerdictExpiry {
+impl Expiry<[u8; 32], Arc<Verdict>> for VerdictExpiry {
     fn expire_after_create(
         &self,
-        _key: &String,
+        _key: &[u8; 32],
         verdict: &Arc<Verdict>,
         _created_at: Instant,
     ) -> Option<Duration> {
@@ -104,7 +104,8 @@ pub(super) struct Introspector {
     url: Url,
     authorization: String,
     resource: String,
-    cache: Cache<String, Arc<Verdict>>,
+    /// By the SHA-256 of the token: the token itself is never kept.
+    cache: Cache<[u8; 32], Arc<Verdict>>,
     /// `MCP_INTROSPECTION_CACHE_SECS=0`: every request is introspected.
     cache_disabled: bool,
 }
@@ -152,23 +153,18 @@ impl Introspector {
 
     /// The principal of `token`.
     pub(super) async fn check(&self, token: &str) -> Result<Principal, AuthError> {
-        let key: String = Sha256::digest(token.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let result = if self.cache.contains_key(&key) {
-            "hit"
-        } else {
-            "miss"
-        };
-        metrics::counter!(crate::instruments::INTROSPECTION_CACHE, "result" => result).increment(1);
-        let verdict = if self.cache_disabled {
-            Arc::new(self.introspect(token).await?)
-        } else {
-            self.cache
+        let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let cached = self.cache.get(&key).await;
+        crate::instruments::introspection_cache(if cached.is_some() { "hit" } else { "miss" });
+        let verdict = match cached {
+            Some(verdict) => verdict,
+            None if self.cache_disabled => Arc::new(self.introspect(token).await?),
+            // Concurrent misses for one token share one introspection.
+            None => self
+                .cache
                 .try_get_with(key, async { self.introspect(token).await.map(Arc::new) })
                 .await
-                .map_err(|error: Arc<AuthError>| error.as_ref().clone())?
+                .map_err(|error: Arc<AuthError>| error.as_ref().clone())?,
         };
         match verdict.as_ref() {
             Verdict::Active {

@@ -20,8 +20,8 @@ use super::{
 use crate::session::SessionId;
 
 /// Signals kept per session for a slow listener. Every session with a stream or a running
-/// request has a channel, so this is paid per session (a slot is about 140 bytes); signals come
-/// a few at a time.
+/// request has a channel, so this is paid per session; the channel carries `Arc<Signal>` to keep
+/// a slot at a few words instead of a whole signal. Signals come a few at a time.
 const SIGNAL_BACKLOG: usize = 32;
 
 /// Bounds on what the memory bus keeps.
@@ -56,7 +56,7 @@ enum Channel {
 #[derive(Debug, Default)]
 struct State {
     logs: HashMap<StreamKey, Log>,
-    signals: HashMap<Channel, broadcast::Sender<Signal>>,
+    signals: HashMap<Channel, broadcast::Sender<Arc<Signal>>>,
 }
 
 #[derive(Debug)]
@@ -167,7 +167,7 @@ impl Shared {
     fn publish(&self, channel: Channel, signal: Signal) {
         let mut state = self.lock();
         if let Some(sender) = state.signals.get(&channel)
-            && sender.send(signal).is_err()
+            && sender.send(Arc::new(signal)).is_err()
         {
             // Nobody listens any more; forget the channel.
             state.signals.remove(&channel);
@@ -181,7 +181,7 @@ impl Shared {
             .entry(channel)
             .or_insert_with(|| broadcast::Sender::new(SIGNAL_BACKLOG))
             .subscribe();
-        lossy(receiver)
+        lossy(receiver).map(|signal| Signal::clone(&signal)).boxed()
     }
 }
 

@@ -21,7 +21,7 @@ use super::{
 use crate::{
     session::SessionId,
     shared_state::{
-        fanout::{Fanout, Listener},
+        fanout::{Backlog, Fanout, Listener},
         keys,
         records::millis,
     },
@@ -210,7 +210,7 @@ impl RedisBus {
     async fn listen_wakes(&self, session: &SessionId) -> Result<Listener, BusError> {
         self.inner
             .fanout
-            .listen(keys::wake_channel(session))
+            .listen(keys::wake_channel(session), Backlog::Wakes)
             .await
             .map_err(unavailable)
     }
@@ -222,7 +222,7 @@ impl RedisBus {
         let listener = self
             .inner
             .fanout
-            .listen(channel)
+            .listen(channel, Backlog::Messages)
             .await
             .map_err(unavailable)?;
         Ok(listener
@@ -256,7 +256,7 @@ async fn wait_for_wake(wake: &mut Listener, stream: &str) {
     let relevant = async {
         loop {
             match wake.next().await {
-                Some(payload) if payload == stream || payload == EVERY_STREAM => return,
+                Some(payload) if &*payload == stream || &*payload == EVERY_STREAM => return,
                 Some(_) => {}
                 None => std::future::pending::<()>().await,
             }

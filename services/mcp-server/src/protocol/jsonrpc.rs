@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use rmcp::model::{ErrorCode, ErrorData, RequestId};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 /// A POST body: one message or (2025-03-26 only) a batch.
@@ -177,15 +178,45 @@ fn invalid(id: Option<RequestId>, message: &'static str) -> Invalid {
     }
 }
 
+/// A response as written: serialized in one pass, without building a JSON object first.
+#[derive(Serialize)]
+struct Envelope<'a, Id> {
+    jsonrpc: &'static str,
+    id: Id,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a ErrorData>,
+}
+
+impl<Id: Serialize> Envelope<'_, Id> {
+    fn to_text(&self) -> Arc<str> {
+        // Ids, values and error data always serialize: their map keys are strings.
+        Arc::from(serde_json::to_string(self).unwrap_or_default())
+    }
+}
+
 /// Serializes a successful response.
 pub fn response(id: &RequestId, result: Value) -> Arc<str> {
-    Arc::from(json!({ "jsonrpc": "2.0", "id": id, "result": result }).to_string())
+    Envelope {
+        jsonrpc: "2.0",
+        id,
+        result: Some(&result),
+        error: None,
+    }
+    .to_text()
 }
 
 /// Serializes an error response. `id` is `null` when the request's id could not be read, as
 /// JSON-RPC 2.0 requires.
 pub fn error_response(id: Option<&RequestId>, error: &ErrorData) -> Arc<str> {
-    Arc::from(json!({ "jsonrpc": "2.0", "id": id, "error": error }).to_string())
+    Envelope {
+        jsonrpc: "2.0",
+        id,
+        result: None,
+        error: Some(error),
+    }
+    .to_text()
 }
 
 /// Serializes a notification from the server, carrying the current trace context when spans

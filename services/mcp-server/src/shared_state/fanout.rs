@@ -1,6 +1,8 @@
 //! Pub/sub for one replica over ONE subscriber connection: local listeners ask for a channel,
-//! the first one subscribes it, the last one to leave unsubscribes it, and every message that
-//! arrives is handed to the channel's local listeners. A single task owns the subscriber
+//! the first one subscribes it, and every message that arrives is handed to the channel's local
+//! listeners. A channel nobody listens to any more stays subscribed for [`LINGER`] before it is
+//! unsubscribed: every request of a session listens to the session's signals while it runs, so
+//! a busy session would otherwise cost a SUBSCRIBE and an UNSUBSCRIBE per request. A single task owns the subscriber
 //! connection, so subscribes, unsubscribes and deliveries never race.
 //!
 //! Delivery is at most once: a listener that falls behind loses the oldest messages, and
@@ -11,7 +13,9 @@
 use std::{
     collections::HashMap,
     pin::Pin,
+    sync::Arc,
     task::{Context, Poll},
+    time::{Duration, Instant},
 };
 
 use futures::Stream;
@@ -21,15 +25,25 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_stream::wrappers::{BroadcastStream, errors::BroadcastStreamRecvError};
 use tokio_util::sync::CancellationToken;
 
-/// Messages kept per channel for a slow local listener. Every open stream has channels, so this
-/// is paid per stream (a slot is about 50 bytes); wake-ups lost to a slower listener are caught
-/// by its next read, at most two seconds later.
-const LISTENER_BACKLOG: usize = 64;
+/// How many messages a channel keeps for a slow local listener. Every open stream listens to
+/// channels, so this is paid per stream (a slot holds an `Arc<str>`, about 40 bytes).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Backlog {
+    /// Wake-ups: a listener that falls behind still receives the newest ones, and each only says
+    /// "read again", so a few suffice.
+    Wakes = 8,
+    /// Messages that each mean something (signals): enough for a burst to one session.
+    Messages = 32,
+}
+
+/// How long a channel without listeners stays subscribed, in case a listener comes back.
+const LINGER: Duration = Duration::from_secs(10);
 
 enum Command {
     Listen {
         channel: String,
-        reply: oneshot::Sender<redis::RedisResult<broadcast::Receiver<String>>>,
+        backlog: Backlog,
+        reply: oneshot::Sender<redis::RedisResult<broadcast::Receiver<Arc<str>>>>,
     },
     Release {
         channel: String,
@@ -53,7 +67,7 @@ impl std::fmt::Debug for Command {
 /// The messages of one channel for one local listener; dropping it releases the channel.
 pub(crate) struct Listener {
     /// `None` only while dropping (the receiver goes before the channel is released).
-    messages: Option<BroadcastStream<String>>,
+    messages: Option<BroadcastStream<Arc<str>>>,
     channel: String,
     commands: mpsc::UnboundedSender<Command>,
 }
@@ -68,9 +82,9 @@ impl Drop for Listener {
 }
 
 impl Stream for Listener {
-    type Item = String;
+    type Item = Arc<str>;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<String>> {
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Arc<str>>> {
         loop {
             let Some(messages) = self.messages.as_mut() else {
                 return Poll::Ready(None);
@@ -99,10 +113,25 @@ impl Fanout {
         publisher: RedisConnection,
         shutdown: CancellationToken,
     ) -> redis::RedisResult<Self> {
+        Self::start_lingering(url, publisher, shutdown, LINGER).await
+    }
+
+    async fn start_lingering(
+        url: &str,
+        publisher: RedisConnection,
+        shutdown: CancellationToken,
+        linger: Duration,
+    ) -> redis::RedisResult<Self> {
         let (pushes_tx, pushes) = mpsc::unbounded_channel();
         let subscriber = Subscriber::connect(url, pushes_tx).await?;
         let (commands, commands_rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(subscriber.clone(), commands_rx, pushes, shutdown));
+        tokio::spawn(run(
+            subscriber.clone(),
+            commands_rx,
+            pushes,
+            shutdown,
+            linger,
+        ));
         Ok(Self {
             commands,
             publisher,
@@ -110,13 +139,19 @@ impl Fanout {
         })
     }
 
-    /// Listens to `channel` (subscribing it on this replica's connection if needed).
-    pub(crate) async fn listen(&self, channel: String) -> redis::RedisResult<Listener> {
+    /// Listens to `channel` (subscribing it on this replica's connection if needed). The first
+    /// listener of a channel on this replica sets its backlog.
+    pub(crate) async fn listen(
+        &self,
+        channel: String,
+        backlog: Backlog,
+    ) -> redis::RedisResult<Listener> {
         let (reply, answer) = oneshot::channel();
         let gone = || redis::RedisError::from(std::io::Error::other("the pub/sub task stopped"));
         self.commands
             .send(Command::Listen {
                 channel: channel.clone(),
+                backlog,
                 reply,
             })
             .map_err(|_| gone())?;
@@ -138,27 +173,34 @@ impl Fanout {
     }
 }
 
-/// The task owning the subscriber connection.
+/// The task owning the subscriber connection. Channels left without listeners are
+/// unsubscribed once they have been idle for `linger`.
 async fn run(
     mut subscriber: Subscriber,
     mut commands: mpsc::UnboundedReceiver<Command>,
     mut pushes: mpsc::UnboundedReceiver<PushInfo>,
     shutdown: CancellationToken,
+    linger: Duration,
 ) {
-    let mut channels: HashMap<String, broadcast::Sender<String>> = HashMap::new();
+    let mut channels: HashMap<String, broadcast::Sender<Arc<str>>> = HashMap::new();
+    // Channels whose last listener left, and when.
+    let mut idle: HashMap<String, Instant> = HashMap::new();
+    let mut sweep = tokio::time::interval(linger / 2);
+    sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             () = shutdown.cancelled() => return,
             command = commands.recv() => match command {
                 None => return,
-                Some(Command::Listen { channel, reply }) => {
-                    if let Some(sender) = channels.get(&channel) {
+                Some(Command::Listen { channel, backlog, reply }) => {
+                    if let Some(sender) = channels.get(&*channel) {
+                        idle.remove(&channel);
                         let _ = reply.send(Ok(sender.subscribe()));
                         continue;
                     }
                     match subscriber.subscribe(&channel).await {
                         Ok(()) => {
-                            let (sender, receiver) = broadcast::channel(LISTENER_BACKLOG);
+                            let (sender, receiver) = broadcast::channel(backlog as usize);
                             channels.insert(channel, sender);
                             let _ = reply.send(Ok(receiver));
                         }
@@ -169,10 +211,7 @@ async fn run(
                 }
                 Some(Command::Release { channel }) => {
                     if channels.get(&channel).is_some_and(|sender| sender.receiver_count() == 0) {
-                        channels.remove(&channel);
-                        if let Err(error) = subscriber.unsubscribe(&channel).await {
-                            tracing::warn!(%error, %channel, "cannot unsubscribe");
-                        }
+                        idle.insert(channel, Instant::now());
                     }
                 }
             },
@@ -180,23 +219,39 @@ async fn run(
                 None => return,
                 Some(push) => deliver(&channels, push),
             },
+            _ = sweep.tick() => {
+                let expired: Vec<String> = idle
+                    .iter()
+                    .filter(|(_, since)| since.elapsed() >= linger)
+                    .map(|(channel, _)| channel.clone())
+                    .collect();
+                for channel in expired {
+                    idle.remove(&channel);
+                    if channels.get(&channel).is_some_and(|sender| sender.receiver_count() == 0) {
+                        channels.remove(&channel);
+                        if let Err(error) = subscriber.unsubscribe(&channel).await {
+                            tracing::warn!(%error, %channel, "cannot unsubscribe");
+                        }
+                    }
+                }
+            }
         }
     }
 }
 
-fn deliver(channels: &HashMap<String, broadcast::Sender<String>>, push: PushInfo) {
+fn deliver(channels: &HashMap<String, broadcast::Sender<Arc<str>>>, push: PushInfo) {
     match push.kind {
         PushKind::Message | PushKind::SMessage => {
             let text = |value: Option<&Value>| match value {
-                Some(Value::BulkString(bytes)) => String::from_utf8(bytes.clone()).ok(),
-                Some(Value::SimpleString(text)) => Some(text.clone()),
+                Some(Value::BulkString(bytes)) => std::str::from_utf8(bytes).ok().map(Arc::from),
+                Some(Value::SimpleString(text)) => Some(Arc::from(text.as_str())),
                 _ => None,
             };
             let (Some(channel), Some(payload)) = (text(push.data.first()), text(push.data.get(1)))
             else {
                 return;
             };
-            if let Some(sender) = channels.get(&channel) {
+            if let Some(sender) = channels.get(&*channel) {
                 // An error only means every local listener left in the meantime.
                 let _ = sender.send(payload);
             }
@@ -205,5 +260,65 @@ fn deliver(channels: &HashMap<String, broadcast::Sender<String>>, push: PushInfo
             tracing::warn!("the Redis pub/sub connection was lost; reconnecting and resubscribing");
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::StreamExt;
+    use service_kit::testing::{PATIENCE, RedisServer};
+
+    use super::*;
+
+    async fn subscribers(connection: &RedisConnection, channel: &str) -> i64 {
+        let counts: Vec<(String, i64)> = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg(channel)
+            .query_async(&mut connection.clone())
+            .await
+            .unwrap();
+        counts[0].1
+    }
+
+    #[tokio::test]
+    async fn a_channel_outlives_its_last_listener_by_the_linger_then_is_unsubscribed() {
+        let server = RedisServer::start();
+        let connection = service_kit::redis::connect(&server.url()).await.unwrap();
+        let shutdown = CancellationToken::new();
+        let linger = Duration::from_millis(600);
+        let fanout =
+            Fanout::start_lingering(&server.url(), connection.clone(), shutdown.clone(), linger)
+                .await
+                .unwrap();
+
+        let first = fanout.listen("c".into(), Backlog::Messages).await.unwrap();
+        assert_eq!(subscribers(&connection, "c").await, 1);
+        drop(first);
+        tokio::time::sleep(linger / 3).await;
+        assert_eq!(
+            subscribers(&connection, "c").await,
+            1,
+            "still subscribed while lingering"
+        );
+
+        // A listener coming back within the linger reuses the subscription and hears messages.
+        let mut again = fanout.listen("c".into(), Backlog::Messages).await.unwrap();
+        fanout.publish("c", "hello").await.unwrap();
+        let message = tokio::time::timeout(PATIENCE, again.next()).await.unwrap();
+        assert_eq!(message.as_deref(), Some("hello"));
+        tokio::time::sleep(linger * 2).await;
+        assert_eq!(
+            subscribers(&connection, "c").await,
+            1,
+            "a listener keeps it"
+        );
+
+        drop(again);
+        let deadline = Instant::now() + PATIENCE;
+        while subscribers(&connection, "c").await != 0 {
+            assert!(Instant::now() < deadline, "never unsubscribed");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        shutdown.cancel();
     }
 }

@@ -25,18 +25,6 @@ return 1
     )
 });
 
-/// Returns {version, json}, or nil; with ARGV[1] > 0, restarts the TTL at that many ms.
-static LOAD: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-local found = redis.call('HMGET', KEYS[1], 'v', 'r')
-if not found[1] then return false end
-if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return found
-",
-    )
-});
-
 /// Replaces the json if the version is still ARGV[1]: 1 done, 0 changed meanwhile, -1 gone.
 /// ARGV: version, json, ttl in ms (0 keeps the current TTL).
 static SWAP: LazyLock<Script> = LazyLock::new(|| {
@@ -117,12 +105,22 @@ impl Records {
         key: &str,
         touch: Option<Duration>,
     ) -> Result<Option<(String, T)>, StoreError> {
-        let found: Option<(String, String)> = LOAD
-            .key(key)
-            .arg(touch.map_or(0, millis))
-            .invoke_async(&mut self.connection())
+        // Plain commands in one round trip rather than a script: a read needs no atomicity (a
+        // TTL restarted on a key that just vanished is a no-op), and Redis runs them for a
+        // fraction of a script call's cost.
+        let mut pipeline = redis::pipe();
+        pipeline.cmd("HMGET").arg(key).arg("v").arg("r");
+        if let Some(ttl) = touch {
+            pipeline.cmd("PEXPIRE").arg(key).arg(millis(ttl)).ignore();
+        }
+        let (found,): ((Option<String>, Option<String>),) = pipeline
+            .query_async(&mut self.connection())
             .await
             .map_err(unavailable)?;
+        let found = match found {
+            (Some(version), Some(json)) => Some((version, json)),
+            _ => None,
+        };
         found
             .map(|(version, json)| {
                 serde_json::from_str(&json)

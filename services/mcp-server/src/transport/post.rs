@@ -56,14 +56,16 @@ pub(super) async fn post(
     })?;
     let accepts = Accepts::from_headers(&headers);
     if stateless::is_stateless(&headers, &payload) {
-        return stateless::post(state, principal, headers, payload, accepts).await;
+        // Boxed, like `initialize` below: both are large futures that would otherwise make
+        // every POST's future (moved and boxed on its way through axum) as large.
+        return Box::pin(stateless::post(state, principal, headers, payload, accepts)).await;
     }
     headers::protocol_version(&headers)?;
 
     if let Payload::Single(Ok(Message::Request(request))) = &payload
         && request.method == "initialize"
     {
-        return initialize(&state, &principal, accepts, request).await;
+        return Box::pin(initialize(&state, &principal, accepts, request)).await;
     }
     if let Payload::Single(Err(invalid)) = payload {
         return Err(TransportError::Rejected {

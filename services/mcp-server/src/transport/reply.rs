@@ -18,7 +18,7 @@ use axum::{
     http::{HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
-use futures::{FutureExt, StreamExt};
+use futures::{FutureExt, StreamExt, future::BoxFuture};
 use rmcp::model::ErrorData;
 use tokio::sync::mpsc;
 use tokio_util::sync::{CancellationToken, DropGuard};
@@ -93,34 +93,39 @@ impl Pending {
             let server = Arc::clone(&state.server);
             let (target, principal, outbox) = (target.clone(), principal.clone(), outbox.clone());
             let abandoned = abandon.clone();
-            tokio::spawn(async move {
-                let id = request.id.clone();
-                let run = async {
-                    match target {
-                        Target::Session(session) => {
-                            server
-                                .run_request(session, principal, request, outbox.clone())
-                                .await
+            tokio::spawn(
+                async move {
+                    let id = request.id.clone();
+                    // Boxed: the request's future is a few KiB, and the task's own future is
+                    // moved several times on its way into the runtime.
+                    let run: BoxFuture<'_, ()> = match target {
+                        Target::Session(session) => Box::pin(server.run_request(
+                            session,
+                            principal,
+                            request,
+                            outbox.clone(),
+                        )),
+                        Target::Stateless(meta) => Box::pin(server.run_stateless(
+                            meta,
+                            principal,
+                            request,
+                            outbox.clone(),
+                        )),
+                    };
+                    tokio::select! {
+                        outcome = AssertUnwindSafe(run).catch_unwind() => {
+                            if outcome.is_err() {
+                                tracing::error!(jsonrpc.id = %id, "a request handler panicked");
+                                let error = ErrorData::internal_error("Internal error", None);
+                                let answer = Outgoing::Final(jsonrpc::error_response(Some(&id), &error));
+                                let _ = outbox.send(answer).await;
+                            }
                         }
-                        Target::Stateless(meta) => {
-                            server
-                                .run_stateless(meta, principal, request, outbox.clone())
-                                .await
-                        }
+                        () = abandoned.cancelled() => {}
                     }
-                };
-                tokio::select! {
-                    outcome = AssertUnwindSafe(run).catch_unwind() => {
-                        if outcome.is_err() {
-                            tracing::error!(jsonrpc.id = %id, "a request handler panicked");
-                            let error = ErrorData::internal_error("Internal error", None);
-                            let answer = Outgoing::Final(jsonrpc::error_response(Some(&id), &error));
-                            let _ = outbox.send(answer).await;
-                        }
-                    }
-                    () = abandoned.cancelled() => {}
                 }
-            }.in_current_span());
+                .in_current_span(),
+            );
         }
         self.receiver = Some(receiver);
         self.abandon = Some(abandon.drop_guard());

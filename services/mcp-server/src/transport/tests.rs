@@ -47,7 +47,7 @@ fn state(shutdown: CancellationToken) -> AppState {
     AppState {
         server: Arc::new(server),
         settings: Arc::new(TransportSettings::from_config(&config)),
-        shutdown,
+        shutdown: Arc::new(shutdown),
     }
 }
 

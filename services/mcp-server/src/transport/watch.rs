@@ -59,7 +59,7 @@ pub(super) async fn standalone_stream(
     bus.publish(&session.id, Signal::StandaloneClaimed { claim })
         .await
         .map_err(unavailable)?;
-    let shutdown = state.shutdown.clone();
+    let shutdown = std::sync::Arc::clone(&state.shutdown);
     let key = StreamKey::standalone(session.id.clone());
     Ok(async move {
         loop {

@@ -122,6 +122,8 @@ async fn sessions_streams_bus_deliveries_and_redis_commands_are_measured() {
     let delivered = "mcp_server_bus_events_delivered_total";
     let lags = "mcp_server_bus_delivery_lag_seconds_count";
     let scripts = r#"db_client_operation_duration_seconds_count{db_system_name="redis",db_operation_name="EVALSHA"}"#;
+    // Session loads: a read and a TTL restart in one round trip.
+    let pipelines = r#"db_client_operation_duration_seconds_count{db_system_name="redis",db_operation_name="PIPELINE"}"#;
 
     let session = app.initialize("2025-11-25").await;
     let mut standalone = app.open_stream(&session, None).await;
@@ -143,6 +145,7 @@ async fn sessions_streams_bus_deliveries_and_redis_commands_are_measured() {
         (delivered, 1.0),
         (lags, 1.0),
         (scripts, 3.0),
+        (pipelines, 2.0),
     ] {
         assert!(
             value(&after, series) >= value(&before, series) + moved_by,
