@@ -1,14 +1,14 @@
-//! Pub/sub for one replica over ONE subscriber connection: local listeners ask for a channel,
-//! the first one subscribes it, and every message that arrives is handed to the channel's local
+//! Pub/sub for one replica over ONE subscriber connection: local listeners ask for a channel, the
+//! first one subscribes it, and every message that arrives is handed to the channel's local
 //! listeners. A channel nobody listens to any more stays subscribed for [`LINGER`] before it is
-//! unsubscribed: every request of a session listens to the session's signals while it runs, so
-//! a busy session would otherwise cost a SUBSCRIBE and an UNSUBSCRIBE per request. A single task owns the subscriber
-//! connection, so subscribes, unsubscribes and deliveries never race.
+//! unsubscribed: every request of a session listens to the session's signals while it runs, so a
+//! busy session would otherwise cost a SUBSCRIBE and an UNSUBSCRIBE per request. A single task owns
+//! the subscriber connection, so subscribes, unsubscribes and deliveries never race.
 //!
-//! Delivery is at most once: a listener that falls behind loses the oldest messages, and
-//! messages published while the connection is down are lost (the library resubscribes after
-//! reconnecting). Callers that must not miss anything (stream readers) treat a message only as
-//! a wake-up and read the truth from Redis.
+//! Delivery is at most once: a listener that falls behind loses the oldest messages, and messages
+//! published while the connection is down are lost (the library resubscribes after reconnecting).
+//! Callers that must not miss anything (stream readers) treat a message only as a wake-up and read
+//! the truth from Redis.
 
 use std::{
     collections::HashMap,
@@ -193,7 +193,7 @@ async fn run(
             command = commands.recv() => match command {
                 None => return,
                 Some(Command::Listen { channel, backlog, reply }) => {
-                    if let Some(sender) = channels.get(&*channel) {
+                    if let Some(sender) = channels.get(&channel) {
                         idle.remove(&channel);
                         let _ = reply.send(Ok(sender.subscribe()));
                         continue;
