@@ -14,6 +14,8 @@ const PATIENCE = 15_000;
 
 /** Reads SSE events ({id, data}) from a fetch response, as they arrive. */
 class SseReader {
+  /** The id of the last event read, priming events included: where a resume starts. */
+  lastId;
   #reader;
   #buffer = '';
   #queue = [];
@@ -45,6 +47,7 @@ class SseReader {
           if (line.startsWith('id:')) event.id = line.slice(3).trim();
           if (line.startsWith('data:')) event.data += line.slice(5).trim();
         }
+        if (event.id) this.lastId = event.id;
         if (event.data) this.#queue.push({ id: event.id, message: JSON.parse(event.data) });
       }
     }
@@ -108,8 +111,50 @@ async function answerOf(response, id) {
   return events.at(-1).message;
 }
 
+/**
+ * The answer to a request as a resuming client gets it: when its SSE stream ends first (the
+ * replica is draining and said to reconnect), the stream is resumed with `Last-Event-ID`
+ * through `url`. Returns the answer and the events seen on the way.
+ */
+async function resumedAnswerOf(response, id, url, session) {
+  if (response.headers.get('content-type')?.startsWith('application/json')) return { answer: await response.json(), events: [] };
+  let reader = new SseReader(response);
+  let lastId;
+  const events = [];
+  for (;;) {
+    const event = await reader.next();
+    lastId = reader.lastId ?? lastId;
+    if (event === undefined) {
+      if (lastId === undefined) throw new Error(`the stream ended before its priming event (request ${id}, status ${response.status}, ${response.headers.get('content-type')})`);
+      reader = await openStream(url, session, lastId);
+      continue;
+    }
+    events.push(event);
+    if (event.message.id === id && !event.message.method) return { answer: event.message, events };
+  }
+}
+
 const countedTo = (message) =>
   message.method === 'notifications/message' && /^Counted to \d+$/.test(message.params?.data) ? Number(message.params.data.slice(11)) : undefined;
+
+/** Resolves once nothing accepts connections on `port` any more (at most 10 s). */
+async function listenerClosed(port) {
+  const net = await import('node:net');
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const accepted = await new Promise((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (!accepted) return;
+    if (Date.now() > deadline) throw new Error(`port ${port} still accepts connections`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
 
 const call = (id, name, args) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
 
@@ -222,5 +267,118 @@ describe(`three replicas behind round robin, sharing ${onCluster ? 'a Redis Clus
     console.log(`# kill-and-resume rounds ${rounds}: lost ${lost} duplicated ${duplicated}`);
     assert.equal(lost, 0);
     assert.equal(duplicated, 0);
+  });
+
+  test('a rolling restart of every replica under steady load: every call answered (retried at most), every stream resumed', async () => {
+    const COUNT_TO = 6;
+    const retriable = (status) => status === 502 || status === 503;
+    const tally = { calls: 0, retries: 0, unretriable: [] };
+    let restarting = true;
+    // Steady load: four clients calling greet through the proxy, each on its own session. A
+    // 502/503 or a cut connection is retried (after Retry-After when given); anything else fails.
+    const greetOnce = async (session, id, name) => {
+      try {
+        const response = await post(cluster.url, session, call(id, 'greet', { name }));
+        if (response.status !== 200) {
+          await response.text();
+          return { status: response.status, retryAfter: Number(response.headers.get('retry-after') ?? 0.1) };
+        }
+        const { answer } = await resumedAnswerOf(response, id, cluster.url, session);
+        return { status: 200, text: answer.result?.content?.[0]?.text };
+      } catch (error) {
+        return { status: `network error (${error.cause?.code ?? error.message})`, retryAfter: 0.1 };
+      }
+    };
+    const caller = async (n) => {
+      const session = await initialize(cluster.url);
+      for (let i = 1; restarting; i += 1) {
+        for (let attempt = 0; ; attempt += 1) {
+          const outcome = await greetOnce(session, i, `c${n}.${i}`);
+          if (outcome.status === 200) {
+            if (outcome.text !== `Hello, c${n}.${i}!`) tally.unretriable.push(`wrong answer ${outcome.text}`);
+            break;
+          }
+          if (typeof outcome.status === 'number' && !retriable(outcome.status)) {
+            tally.unretriable.push(`status ${outcome.status}`);
+            break;
+          }
+          if (attempt === 20) {
+            tally.unretriable.push(`still failing after 20 retries: ${outcome.status}`);
+            break;
+          }
+          tally.retries += 1;
+          await new Promise((resolve) => setTimeout(resolve, outcome.retryAfter * 1000));
+        }
+        tally.calls += 1;
+      }
+    };
+    // Streams: sessions whose standalone stream (through the proxy) carries a count's log lines;
+    // when the replica holding it drains, the stream ends with a retry hint and the client
+    // resumes it through the proxy with Last-Event-ID.
+    const follower = async () => {
+      const session = await initialize(cluster.url);
+      let stream = await openStream(cluster.url, session);
+      const answered = post(cluster.url, session, call(1, 'count', { number: COUNT_TO })).then((response) =>
+        resumedAnswerOf(response, 1, cluster.url, session),
+      );
+      const seen = [];
+      let lastId;
+      let resumes = 0;
+      while (!seen.includes(COUNT_TO)) {
+        const event = await stream.next();
+        lastId = stream.lastId ?? lastId;
+        if (event === undefined) {
+          resumes += 1;
+          stream = await openStream(cluster.url, session, lastId);
+          continue;
+        }
+        const n = countedTo(event.message);
+        if (n !== undefined) seen.push(n);
+      }
+      stream.cancel();
+      const { answer } = await answered;
+      return { seen, resumes, answer };
+    };
+    const callers = [0, 1, 2, 3].map(caller);
+    const followers = [0, 1, 2, 3, 4, 5].map(follower);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // As a surge rollout does: each old replica gets SIGTERM and drains (its counts run on,
+      // its streams end with a retry hint) while its successor starts on the same port, once
+      // the old one has closed its listener.
+      const started = Date.now();
+      const draining = [];
+      for (let i = 0; i < cluster.replicas.length; i += 1) {
+        const old = cluster.replicas[i];
+        draining.push(old.stop());
+        await listenerClosed(old.port);
+        await cluster.restart(i);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      const rollingMs = Date.now() - started;
+      await Promise.all(draining);
+      const results = await Promise.all(followers);
+      restarting = false;
+      await Promise.all(callers);
+      let lost = 0;
+      let duplicated = 0;
+      for (const { seen, answer } of results) {
+        lost += Array.from({ length: COUNT_TO }, (_, k) => k + 1).filter((n) => !seen.includes(n)).length;
+        duplicated += seen.length - new Set(seen).size;
+        assert.equal(answer.result.content[0].text, `Counting to ${COUNT_TO}`);
+      }
+      const resumes = results.reduce((sum, { resumes }) => sum + resumes, 0);
+      console.log(
+        `# rolling restart of ${cluster.replicas.length} replicas in ${rollingMs} ms: ${tally.calls} calls, ${tally.retries} retried, ${tally.unretriable.length} failed; ${results.length} streams, ${resumes} resumes, lost ${lost} duplicated ${duplicated}`,
+      );
+      assert.deepEqual(tally.unretriable, [], 'every failure was one the client could retry');
+      assert.ok(tally.calls > 0 && resumes > 0, 'calls were made and streams were cut');
+      assert.equal(lost, 0);
+      assert.equal(duplicated, 0);
+    } finally {
+      // However this ends, the callers stop and every promise settles.
+      restarting = false;
+      await Promise.allSettled([...callers, ...followers]);
+    }
   });
 });

@@ -114,6 +114,10 @@ for profile in profiles:
     secrets = of_kind(docs, "Secret")
     check(f"{profile}: Secrets hold data, never stringData", all("stringData" not in secret for secret in secrets))
 
+    if profile != "ha-values":
+        check(f"{profile}: no per-client limits unless asked for",
+              not any(name.startswith(("MCP_RATE_LIMIT", "MCP_CONCURRENCY")) for name in env(mcp)))
+
     auth = value(mcp, "AUTH_TOKEN_MODE")
     if profile == "demo-introspection-values":
         check(f"{profile}: introspection against the in-cluster authorization server",
@@ -190,6 +194,9 @@ for profile in profiles:
               and metrics["Pods"]["pods"]["metric"]["name"] == "mcp_server_sse_streams_open"
               and "Resource" in metrics)
         check(f"{profile}: the HPA owns the replica count", "replicas" not in mcp["spec"])
+        check(f"{profile}: per-client limits reach the MCP server",
+              (value(mcp, "MCP_RATE_LIMIT_PER_SECOND"), value(mcp, "MCP_RATE_LIMIT_BURST"),
+               value(mcp, "MCP_CONCURRENCY_LIMIT")) == ("50", "100", "32"))
         pdbs = {pdb["metadata"]["labels"]["app.kubernetes.io/component"]: pdb for pdb in of_kind(docs, "PodDisruptionBudget")}
         check(f"{profile}: disruption budgets for both servers", set(pdbs) == {"mcp", "oauth"} and pdbs["mcp"]["spec"]["maxUnavailable"] == 1)
         spread = mcp["spec"]["template"]["spec"]["topologySpreadConstraints"]

@@ -135,3 +135,19 @@ chart_tools() {
   fi
   printf '%s\n' "$venv/bin"
 }
+
+# The cargo-deny version the dependency policy (deny.toml) is checked with.
+CARGO_DENY_VERSION=0.20.2
+
+# cargo-deny, built from crates.io into .tools/cargo-deny (about two minutes on two cores; the
+# test command starts it in the background at low priority). Prints the binary's path.
+cargo_deny_path() {
+  local root=$1
+  local deny="$root/.tools/cargo-deny/bin/cargo-deny"
+  if ! { [ -x "$deny" ] && "$deny" --version 2>/dev/null | grep -qF "$CARGO_DENY_VERSION"; }; then
+    say "building cargo-deny $CARGO_DENY_VERSION into $root/.tools/cargo-deny"
+    nice -n 19 cargo install --quiet --locked --version "$CARGO_DENY_VERSION" --root "$root/.tools/cargo-deny" cargo-deny >&2 ||
+      { say "missing: cargo-deny (cargo install cargo-deny failed)"; return 1; }
+  fi
+  printf '%s\n' "$deny"
+}

@@ -88,13 +88,32 @@ pub fn now_us() -> u64 {
 ///
 /// The stream of events ends when the log is finished and fully read, when the log is removed
 /// (its session ended), or when this reader fell so far behind that the events it needs next
-/// were dropped from the capped log.
+/// were dropped from the capped log; [`Lagged`] tells the last case apart.
 pub struct Subscription {
     /// The position just before the first event this reader yields (the resume point a
     /// client would need to receive everything this reader will see).
     pub after: Position,
     /// The events.
     pub events: BoxStream<'static, LoggedEvent>,
+    /// Set by the reader when it ends because it fell behind the capped log.
+    pub lagged: Lagged,
+}
+
+/// Whether a reader ended because the events it needed next had been dropped from the capped
+/// log (its client read too slowly): the client should reconnect and resume from what is kept.
+#[derive(Debug, Clone, Default)]
+pub struct Lagged(Arc<std::sync::atomic::AtomicBool>);
+
+impl Lagged {
+    /// Records that the reader fell behind.
+    pub fn set(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the reader fell behind.
+    pub fn is_set(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 impl std::fmt::Debug for Subscription {

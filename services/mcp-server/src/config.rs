@@ -10,7 +10,7 @@ mod allow_list;
 mod auth;
 pub mod raw;
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, num::NonZeroU32, time::Duration};
 
 use service_kit::config::{self, ConfigError, Configuration, positive};
 use url::Url;
@@ -19,7 +19,7 @@ pub use self::{
     allow_list::{HostAllowList, OriginAllowList},
     auth::{AuthConfig, IntrospectionConfig, JwtConfig},
 };
-use crate::{packs::FeaturePack, sealing::KeyRing};
+use crate::{packs::FeaturePack, sealing::KeyRing, transport::LimitSettings};
 
 /// Everything the MCP server needs to start, validated.
 #[derive(Debug, Clone)]
@@ -73,6 +73,10 @@ pub struct Config {
     pub task_poll_interval: Duration,
     /// `MCP_INSTRUCTIONS`: optional instructions returned by `initialize`.
     pub instructions: Option<String>,
+    /// `MCP_RATE_LIMIT_PER_SECOND` (0, the default: off) and `MCP_RATE_LIMIT_BURST` (default:
+    /// one second's worth) per client, and `MCP_CONCURRENCY_LIMIT`: requests per client being
+    /// processed at once (0, the default: off). Over either: 429 with `Retry-After`.
+    pub limits: LimitSettings,
     /// `SHUTDOWN_GRACE_SECS`: how long in-flight requests may run after SIGTERM (default 25).
     pub shutdown_grace: Duration,
 }
@@ -95,6 +99,7 @@ impl Configuration for Config {
                 .map_err(|e| ConfigError::new(format!("PORT gives no valid default URL: {e}")))?,
         };
         let auth = AuthConfig::from_raw(&raw)?;
+        let limits = limit_settings(&raw)?;
         let required_scopes = config::split_list(
             &raw.mcp_required_scopes
                 .as_deref()
@@ -148,9 +153,30 @@ impl Configuration for Config {
             task_ttl: Duration::from_secs(raw.mcp_task_ttl_secs),
             task_poll_interval: Duration::from_millis(raw.mcp_task_poll_interval_ms),
             instructions: raw.mcp_instructions.filter(|text| !text.trim().is_empty()),
+            limits,
             shutdown_grace: Duration::from_secs(raw.shutdown_grace_secs),
         })
     }
+}
+
+/// The per-client limits: 0 switches one off; a burst needs a rate and cannot be 0.
+fn limit_settings(raw: &raw::RawConfig) -> Result<LimitSettings, ConfigError> {
+    let rate_per_second = NonZeroU32::new(raw.mcp_rate_limit_per_second);
+    let burst = match (raw.mcp_rate_limit_burst, rate_per_second) {
+        (Some(_), None) => {
+            return Err(ConfigError::new(
+                "MCP_RATE_LIMIT_BURST needs MCP_RATE_LIMIT_PER_SECOND",
+            ));
+        }
+        (Some(burst), Some(_)) => NonZeroU32::new(burst)
+            .ok_or_else(|| ConfigError::new("MCP_RATE_LIMIT_BURST must be greater than 0"))?,
+        (None, rate) => rate.unwrap_or(NonZeroU32::MIN),
+    };
+    Ok(LimitSettings {
+        rate_per_second,
+        burst,
+        concurrency: NonZeroU32::new(raw.mcp_concurrency_limit),
+    })
 }
 
 #[cfg(test)]

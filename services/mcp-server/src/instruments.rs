@@ -19,7 +19,8 @@ pub const SESSION_DURATION: &str = "mcp_server_session_duration_seconds";
 pub const OPEN_STREAMS: &str = "mcp_server_sse_streams_open";
 /// SSE responses that ended, by `reason`: `completed` (all answered), `reconnect` (told to
 /// resume elsewhere: shutdown or polling), `replaced` (a newer stream or the session's end),
-/// `session_gone` (expired while open), `client_gone` (the client or a proxy cut it).
+/// `session_gone` (expired while open), `client_gone` (the client or a proxy cut it), `lagged`
+/// (the client read so slowly that the log dropped events it had not sent; it resumes).
 pub const STREAMS_CLOSED: &str = "mcp_server_sse_streams_closed_total";
 /// Logged events written to client streams on this replica.
 pub const EVENTS_DELIVERED: &str = "mcp_server_bus_events_delivered_total";
@@ -45,6 +46,8 @@ pub const REDIS_ERRORS: &str = "mcp_server_redis_errors_total";
 /// Messages published on the shared bus, by `kind` (`wake`, `signal`, `task_signal`,
 /// `server_event`).
 pub const BUS_PUBLISHED: &str = "mcp_server_bus_messages_published_total";
+/// Counter: `/mcp` requests refused with 429, by the limit they hit (`rate`, `concurrency`).
+pub const LIMITED: &str = "mcp_server_requests_limited_total";
 
 /// The MCP methods measured by name; anything else is `other` (bounded label values).
 const METHODS: [&str; 20] = [
@@ -70,8 +73,9 @@ const METHODS: [&str; 20] = [
     "notifications/initialized",
 ];
 
-const CLOSE_REASONS: [&str; 5] = [
+const CLOSE_REASONS: [&str; 6] = [
     "completed",
+    "lagged",
     "reconnect",
     "replaced",
     "session_gone",
@@ -149,6 +153,10 @@ pub fn register() {
     for outcome in ["ok", "error"] {
         counter!(JWKS_FETCHES, "outcome" => outcome).absolute(0);
     }
+    describe_counter!(LIMITED, "/mcp requests refused with 429, by limit");
+    for limit in ["rate", "concurrency"] {
+        counter!(LIMITED, "limit" => limit).absolute(0);
+    }
     for kind in ["wake", "signal", "task_signal", "server_event"] {
         counter!(BUS_PUBLISHED, "kind" => kind).absolute(0);
     }
@@ -214,6 +222,11 @@ pub fn auth(mode: &'static str, outcome: &'static str) {
             },
         )
         .increment(1);
+}
+
+/// Counts a request refused by `limit` (`rate` or `concurrency`).
+pub fn limited(limit: &'static str) {
+    counter!(LIMITED, "limit" => limit).increment(1);
 }
 
 /// Counts a lookup in the introspection cache: `hit` or `miss`.

@@ -8,7 +8,7 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, DropGuard};
 
 mod backends;
 
@@ -32,6 +32,9 @@ pub struct App {
     router: Router,
     shutdown: CancellationToken,
     grace: Duration,
+    /// Stops the backends' background connections once the server has drained (or when the
+    /// app is dropped without running): requests still running during the drain need them.
+    _backends: DropGuard,
 }
 
 impl App {
@@ -48,7 +51,8 @@ impl App {
         };
         let mut features = Features::with_defaults(&config.feature_packs)?;
         let background = std::mem::take(&mut features.background);
-        let backends = backends::build(&config, &shutdown).await?;
+        let backends_stopped = CancellationToken::new();
+        let backends = backends::build(&config, &backends_stopped).await?;
         let state_keys = match &config.state_keys {
             Some(keys) => keys.clone(),
             None => {
@@ -114,12 +118,20 @@ impl App {
             router,
             shutdown,
             grace: config.shutdown_grace,
+            _backends: backends_stopped.drop_guard(),
         })
     }
 
     /// The engine, for announcing changes from outside a request.
     pub fn server(&self) -> Arc<McpServer> {
         Arc::clone(&self.server)
+    }
+
+    /// The HTTP routes with their middleware (`/mcp`, discovery, health), as [`App::run`]
+    /// serves them: for driving the server in-process without a connection (the fuzz targets
+    /// in `fuzz/` send requests to it with `tower::ServiceExt::oneshot`).
+    pub fn router(&self) -> Router {
+        self.router.clone()
     }
 
     /// The address actually bound (useful with port 0).
@@ -134,7 +146,8 @@ impl App {
             .and_then(|listener| listener.local_addr().ok())
     }
 
-    /// Serves until the shutdown token is cancelled, then drains for at most the grace period.
+    /// Serves until the shutdown token is cancelled, then drains for at most the grace period;
+    /// the backends' connections stop after that.
     pub async fn run(self) -> std::io::Result<()> {
         tracing::info!(address = %self.listener.local_addr()?, "MCP server listening");
         if let Some(listener) = self.metrics_listener {

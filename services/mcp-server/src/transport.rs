@@ -10,6 +10,7 @@ mod error;
 mod get;
 mod guard;
 pub mod headers;
+mod limits;
 mod post;
 mod reply;
 mod routing_headers;
@@ -25,7 +26,10 @@ use tokio_util::sync::CancellationToken;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 
-pub use self::error::TransportError;
+pub use self::{
+    error::TransportError,
+    limits::{ClientLimits, LimitSettings},
+};
 use crate::{
     auth::Authenticator,
     config::{Config, HostAllowList, OriginAllowList},
@@ -45,6 +49,8 @@ pub struct TransportSettings {
     pub allowed_origins: OriginAllowList,
     /// Accepted `Host` values.
     pub allowed_hosts: HostAllowList,
+    /// Per-client rate and concurrency limits.
+    pub limits: LimitSettings,
 }
 
 impl TransportSettings {
@@ -56,6 +62,7 @@ impl TransportSettings {
             sse_retry: config.sse_retry,
             allowed_origins: config.allowed_origins.clone(),
             allowed_hosts: config.allowed_hosts.clone(),
+            limits: config.limits,
         }
     }
 }
@@ -73,9 +80,14 @@ pub struct AppState {
 }
 
 /// The `/mcp` routes with their middleware, outermost first: CORS (answers preflights before
-/// anything else), panic catcher, Origin/Host check, authentication.
+/// anything else), panic catcher, Origin/Host check, authentication, per-client limits (when
+/// configured).
 pub fn router(state: AppState, authenticator: Arc<Authenticator>) -> Router {
     let authenticate = middleware::from_fn_with_state(authenticator, crate::auth::authenticate);
+    let limit = state.settings.limits.any().then(|| {
+        let limits = Arc::new(ClientLimits::new(state.settings.limits));
+        middleware::from_fn_with_state(limits, limits::enforce)
+    });
     let mcp = routing::post(post::post)
         .get(get::get)
         .delete(delete::delete);
@@ -97,7 +109,8 @@ pub fn router(state: AppState, authenticator: Arc<Authenticator>) -> Router {
                     state.clone(),
                     guard::check_origin_and_host,
                 ))
-                .layer(authenticate),
+                .layer(authenticate)
+                .option_layer(limit),
         )
         .with_state(state)
 }

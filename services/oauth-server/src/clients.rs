@@ -6,6 +6,7 @@ mod authenticate;
 mod directory;
 mod metadata_document;
 mod registration;
+mod throttle;
 
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +15,7 @@ pub use self::{
     directory::{Directory, LookupError},
     metadata_document::{MetadataDocumentError, MetadataDocumentSettings, MetadataDocuments},
     registration::{RegistrationRequest, register},
+    throttle::FailedAuthentications,
 };
 use crate::{redirect_uri::RedirectUri, scope::Scope, secret};
 

@@ -58,6 +58,12 @@ pub struct Config {
     /// grant revoked, because clients refresh concurrently (two requests see the same 401).
     /// 0: any second use revokes the grant.
     pub refresh_reuse_grace: Duration,
+    /// `OAUTH_CLIENT_AUTH_MAX_FAILURES` (default 10; 0: off) within
+    /// `OAUTH_CLIENT_AUTH_LOCKOUT_SECS` (default 60): after that many wrong secrets for one
+    /// client, its authentication is refused with 429 until the window ends.
+    pub client_auth_max_failures: u32,
+    /// The window of `client_auth_max_failures`.
+    pub client_auth_lockout: Duration,
     /// `OAUTH_PRESET_CLIENTS`: `client_id:client_secret[,…]`, confidential clients known from
     /// the start (resource servers and service accounts): they may introspect any token and use
     /// client_credentials. No default.
@@ -161,6 +167,8 @@ impl Configuration for Config {
             code_ttl: Duration::from_secs(raw.oauth_code_ttl_secs),
             refresh_token_ttl: Duration::from_secs(raw.oauth_refresh_token_ttl_secs),
             refresh_reuse_grace: Duration::from_secs(raw.oauth_refresh_reuse_grace_secs),
+            client_auth_max_failures: raw.oauth_client_auth_max_failures,
+            client_auth_lockout: Duration::from_secs(raw.oauth_client_auth_lockout_secs),
             preset_clients,
             scopes,
             default_scope,

@@ -46,6 +46,8 @@ pub enum ErrorCode {
     ServerError,
     /// A backend is down; try again later.
     TemporarilyUnavailable,
+    /// Too many failed attempts (429, with `Retry-After`).
+    TooManyAttempts,
 }
 
 impl ErrorCode {
@@ -67,6 +69,7 @@ impl ErrorCode {
             Self::ConsentRequired => "consent_required",
             Self::ServerError => "server_error",
             Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::TooManyAttempts => "too_many_attempts",
         }
     }
 
@@ -75,6 +78,7 @@ impl ErrorCode {
             Self::InvalidClient => StatusCode::UNAUTHORIZED,
             Self::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
             Self::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -87,6 +91,8 @@ pub struct OAuthError {
     pub code: ErrorCode,
     /// The `error_description`.
     pub description: Cow<'static, str>,
+    /// `Retry-After`, in seconds, when the client should wait.
+    pub retry_after_secs: Option<u64>,
 }
 
 impl OAuthError {
@@ -95,6 +101,18 @@ impl OAuthError {
         Self {
             code,
             description: description.into(),
+            retry_after_secs: None,
+        }
+    }
+
+    /// `too_many_attempts` (429): try again in `seconds`.
+    pub fn too_many_attempts(seconds: u64) -> Self {
+        Self {
+            retry_after_secs: Some(seconds),
+            ..Self::new(
+                ErrorCode::TooManyAttempts,
+                format!("too many failed attempts; try again in {seconds} s"),
+            )
         }
     }
 
@@ -135,6 +153,9 @@ impl IntoResponse for OAuthError {
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        if let Some(seconds) = self.retry_after_secs {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if self.code == ErrorCode::InvalidClient {
             headers.insert(
                 header::WWW_AUTHENTICATE,

@@ -34,8 +34,13 @@ pub mod tokens;
 use std::{sync::Arc, time::Duration};
 
 use self::{
-    clients::Directory, config::AuthorizeMode, keys::KeySet, resource::Resources, scope::Scope,
-    store::Store, tokens::Tokens,
+    clients::{Directory, FailedAuthentications},
+    config::AuthorizeMode,
+    keys::KeySet,
+    resource::Resources,
+    scope::Scope,
+    store::Store,
+    tokens::Tokens,
 };
 pub use self::{config::Config, startup::App};
 
@@ -71,4 +76,6 @@ pub struct AppState {
     pub store: Store,
     /// Signing keys.
     pub keys: Arc<KeySet>,
+    /// Failed client authentications, for throttling guesses.
+    pub failed_authentications: FailedAuthentications,
 }

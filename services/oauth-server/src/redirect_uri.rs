@@ -1,6 +1,8 @@
 //! Redirect URIs: which ones a client may register (https, loopback http per RFC 8252, or a
-//! private-use scheme), and whether a URI in an authorization request matches a registered one
-//! (exactly, except that a loopback URI matches on any port).
+//! private-use scheme), and whether a URI in an authorization request matches a registered one:
+//! by simple string comparison (OAuth 2.1 §4.1.1, RFC 3986 §6.2.1), so no case, encoding, dot
+//! segment or default port variation passes, except that a loopback `http` URI matches on any
+//! port (RFC 8252 §7.3).
 
 use url::{Host, Url};
 
@@ -25,7 +27,10 @@ pub enum RedirectUriError {
 
 /// A redirect URI a client registered.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RedirectUri(Url);
+pub struct RedirectUri {
+    url: Url,
+    registered: String,
+}
 
 impl RedirectUri {
     /// Checks a URI for registration.
@@ -43,32 +48,31 @@ impl RedirectUri {
             }
             _ => {}
         }
-        Ok(Self(url))
+        Ok(Self {
+            url,
+            registered: uri.to_owned(),
+        })
     }
 
     /// The URI as registered.
     pub fn as_str(&self) -> &str {
-        self.0.as_str()
+        &self.registered
     }
 
     /// Whether `requested` (from an authorization or token request) designates this URI:
-    /// the same string, or for a loopback `http` URI the same URI on any port.
+    /// the same string, or for a loopback `http` URI the same string but for the port.
     pub fn matches(&self, requested: &str) -> bool {
-        let Ok(requested) = Url::parse(requested) else {
-            return false;
-        };
-        if requested == self.0 {
+        if requested == self.registered {
             return true;
         }
-        self.0.scheme() == "http"
-            && is_loopback(&self.0)
-            && requested.scheme() == "http"
-            && requested.host() == self.0.host()
-            && requested.path() == self.0.path()
-            && requested.query() == self.0.query()
-            && requested.fragment().is_none()
-            && requested.username() == self.0.username()
-            && requested.password() == self.0.password()
+        if self.url.scheme() != "http" || !is_loopback(&self.url) {
+            return false;
+        }
+        let Ok(parsed) = Url::parse(requested) else {
+            return false;
+        };
+        let mut on_that_port = self.url.clone();
+        on_that_port.set_port(parsed.port()).is_ok() && on_that_port.as_str() == requested
     }
 }
 
@@ -123,11 +127,30 @@ mod tests {
         assert!(!web.matches("https://app.example.com/cb/"));
         assert!(!web.matches("https://app.example.com:8443/cb"));
         assert!(!web.matches("https://app.example.com/cb?x=1"));
+        for variation in [
+            "HTTPS://app.example.com/cb",
+            "https://APP.example.com/cb",
+            "https://app.example.com/CB",
+            "https://app.example.com:443/cb",
+            "https://app.example.com/x/../cb",
+            "https://app.example.com/%63b",
+            "https://app.example.com/cb#frag",
+            "https://evil@app.example.com/cb",
+            "https://app.example.com.evil.example/cb",
+            "https://app.example.com/cb/../../evil",
+        ] {
+            assert!(!web.matches(variation), "{variation}");
+        }
         let loopback = RedirectUri::parse("http://127.0.0.1/callback").unwrap();
         assert!(loopback.matches("http://127.0.0.1:51234/callback"));
         assert!(loopback.matches("http://127.0.0.1/callback"));
         assert!(!loopback.matches("http://127.0.0.1:51234/other"));
         assert!(!loopback.matches("http://localhost:51234/callback"));
         assert!(!loopback.matches("https://127.0.0.1:51234/callback"));
+        assert!(!loopback.matches("http://127.0.0.1:51234/Callback"));
+        assert!(!loopback.matches("http://127.0.0.1:51234/callback?next=https://evil.example"));
+        assert!(!loopback.matches("http://127.0.0.1:51234/callback#x"));
+        assert!(!loopback.matches("http://evil@127.0.0.1:51234/callback"));
+        assert!(!loopback.matches("http://127.0.0.1:51234/x/../callback"));
     }
 }

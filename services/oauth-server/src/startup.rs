@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     AppState, Config, Settings,
-    clients::{Directory, MetadataDocuments},
+    clients::{Directory, FailedAuthentications, MetadataDocuments},
     keys::KeySet,
     routes,
     store::{MemoryRecords, Records, RedisRecords, Store},
@@ -83,6 +83,10 @@ impl App {
             tokens,
             store,
             keys,
+            failed_authentications: FailedAuthentications::new(
+                config.client_auth_max_failures,
+                config.client_auth_lockout,
+            ),
         };
         let listener = TcpListener::bind(config.listen)
             .await

@@ -85,7 +85,9 @@ pub(crate) async fn authenticated_client(
         .find(&credentials.client_id)
         .await
         .map_err(|error| error.into_client_error())?;
-    authenticate(&credentials, &client)?;
+    let throttle = &app.failed_authentications;
+    throttle.check(&credentials.client_id)?;
+    authenticate(&credentials, &client).inspect_err(|_| throttle.failed(&credentials.client_id))?;
     Ok(client)
 }
 

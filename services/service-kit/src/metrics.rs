@@ -39,7 +39,7 @@ pub fn recorder() -> PrometheusHandle {
         .get_or_init(|| {
             // The most specific matcher wins: prefixes before suffixes, and `_lag_seconds`
             // sorts before `_seconds`.
-            PrometheusBuilder::new()
+            let handle = PrometheusBuilder::new()
                 .set_buckets_for_metric(Matcher::Prefix("db_client_".into()), &FAST_BUCKETS)
                 .and_then(|builder| {
                     builder.set_buckets_for_metric(
@@ -55,9 +55,32 @@ pub fn recorder() -> PrometheusHandle {
                 })
                 .expect("the buckets are not empty")
                 .install_recorder()
-                .expect("no other metrics recorder is installed")
+                .expect("no other metrics recorder is installed");
+            spawn_upkeep(handle.clone());
+            handle
         })
         .clone()
+}
+
+/// How often recorded histogram samples are folded into their buckets.
+const UPKEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Folds histogram samples into their buckets every [`UPKEEP_INTERVAL`], on a thread of its
+/// own (the recorder may be installed before, or outside, any runtime). The recorder keeps
+/// every sample until then, so without this a process nobody scrapes would grow by a few
+/// dozen bytes per request for ever.
+fn spawn_upkeep(handle: PrometheusHandle) {
+    let spawned = std::thread::Builder::new()
+        .name("metrics-upkeep".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(UPKEEP_INTERVAL);
+                handle.run_upkeep();
+            }
+        });
+    if let Err(error) = spawned {
+        tracing::error!(%error, "cannot start the metrics upkeep thread; histograms are folded only when scraped");
+    }
 }
 
 /// Binds the metrics listener on `ip:port`.

@@ -8,13 +8,14 @@
 //! sized for HTTP/2's state), which is most of what an idle SSE stream costs, and the loop can set
 //! what `axum::serve` does not expose: a bound on request headers and a deadline to receive them.
 //! Clients reach the pods through a balancer or ingress that speaks HTTP/1.1 to them anyway.
+//! Each request carries its connection's peer address as axum's `ConnectInfo<SocketAddr>`.
 //! Accepted connections get `TCP_NODELAY`: without it, small SSE writes on a kept-alive
 //! connection wait for the peer's delayed ACK (~40 ms each).
 
 use std::{io, time::Duration};
 
-use axum::Router;
-use hyper::server::conn::http1;
+use axum::{Router, extract::ConnectInfo, http::Request};
+use hyper::{body::Incoming, server::conn::http1};
 use hyper_util::{
     rt::{TokioIo, TokioTimer},
     server::graceful::GracefulShutdown,
@@ -22,6 +23,7 @@ use hyper_util::{
 };
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
 
 /// The most a request head (request line and headers) may take; more gets `431`.
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
@@ -48,9 +50,9 @@ pub async fn serve(
     let connections = GracefulShutdown::new();
 
     loop {
-        let tcp = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((tcp, _peer)) => tcp,
+                Ok(accepted) => accepted,
                 Err(error) => {
                     pause_after_accept_error(error).await;
                     continue;
@@ -61,7 +63,14 @@ pub async fn serve(
         if let Err(error) = tcp.set_nodelay(true) {
             tracing::debug!(%error, "cannot set TCP_NODELAY");
         }
-        let service = TowerToHyperService::new(router.clone());
+        // The client's address, for handlers that tell anonymous callers apart.
+        let service = router
+            .clone()
+            .map_request(move |mut request: Request<Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            });
+        let service = TowerToHyperService::new(service);
         let connection = connections.watch(http.serve_connection(TokioIo::new(tcp), service));
         tokio::spawn(async move {
             if let Err(error) = connection.await {

@@ -37,6 +37,7 @@ pub(crate) async fn suite<B: EventBus>(make: impl Fn(usize) -> B) {
     finished_logs_end_their_readers(&make(100)).await;
     unknown_logs_cannot_be_resumed(&make(100)).await;
     capped_logs_resume_from_the_oldest_kept(&make(4)).await;
+    a_reader_that_falls_behind_the_cap_ends_lagged(&make(4)).await;
     removing_a_session_ends_its_readers(&make(100)).await;
     streams_and_sessions_are_isolated(&make(100)).await;
     signals_reach_every_listener_of_their_session_only(&make(100)).await;
@@ -88,6 +89,10 @@ async fn finished_logs_end_their_readers(bus: &impl EventBus) {
     let mut late = bus.resume(&key, 0).await.unwrap().unwrap();
     assert_eq!(next(&mut late).await, Some((1, "last".into())));
     assert_eq!(next(&mut late).await, None);
+    assert!(
+        !live.lagged.is_set() && !late.lagged.is_set(),
+        "ended with the log"
+    );
 }
 
 async fn unknown_logs_cannot_be_resumed(bus: &impl EventBus) {
@@ -108,6 +113,36 @@ async fn capped_logs_resume_from_the_oldest_kept(bus: &impl EventBus) {
     }
     let mut resumed = bus.resume(&key, 2).await.unwrap().unwrap();
     assert_eq!(resumed.after, 6, "only the last 4 events are kept");
+    assert_eq!(next(&mut resumed).await, Some((7, "7".into())));
+}
+
+async fn a_reader_that_falls_behind_the_cap_ends_lagged(bus: &impl EventBus) {
+    let key = request_stream(&SessionId::generate());
+    bus.append(&key, Arc::from("1")).await.unwrap();
+    let mut slow = bus.resume(&key, 0).await.unwrap().unwrap();
+    assert_eq!(next(&mut slow).await, Some((1, "1".into())));
+    assert!(quiet(&mut slow).await);
+    for position in 2..=10 {
+        bus.append(&key, Arc::from(position.to_string()))
+            .await
+            .unwrap();
+    }
+    // Only 7..=10 are kept: whatever the slow reader had already read, it ends without a gap.
+    let mut read = Vec::new();
+    while let Some((position, _)) = next(&mut slow).await {
+        read.push(position);
+    }
+    assert!(
+        read.iter().copied().eq(2..2 + read.len() as u64),
+        "no gap in what was delivered: {read:?}"
+    );
+    assert!(slow.lagged.is_set(), "it ended because it fell behind");
+    let mut resumed = bus
+        .resume(&key, read.last().copied().unwrap_or(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(resumed.after, 6, "the client resumes from the oldest kept");
     assert_eq!(next(&mut resumed).await, Some((7, "7".into())));
 }
 

@@ -15,7 +15,7 @@ use tokio::sync::{broadcast, watch};
 use tokio_stream::wrappers::BroadcastStream;
 
 use super::{
-    BusError, EventBus, LoggedEvent, Position, ServerEvent, Signal, StreamKey, Subscription,
+    BusError, EventBus, Lagged, LoggedEvent, Position, ServerEvent, Signal, StreamKey, Subscription,
 };
 use crate::session::SessionId;
 
@@ -78,17 +78,21 @@ impl Log {
         }
     }
 
-    /// Events after `after` still kept, and whether the log is finished.
-    fn read_after(&self, after: Position) -> (Vec<LoggedEvent>, bool) {
+    /// Events after `after` still kept and whether the log is finished; `None` if the event
+    /// right after `after` was already dropped.
+    fn read_after(&self, after: Position) -> Option<(Vec<LoggedEvent>, bool)> {
         let first = self
             .events
             .front()
             .map_or(self.head + 1, |event| event.position);
-        let skip = (after + 1).saturating_sub(first) as usize;
-        (
+        if first > after + 1 {
+            return None;
+        }
+        let skip = (after + 1 - first) as usize;
+        Some((
             self.events.iter().skip(skip).cloned().collect(),
             self.finished_at.is_some(),
-        )
+        ))
     }
 }
 
@@ -125,18 +129,30 @@ impl MemoryBus {
     ) -> Subscription {
         let shared = Arc::clone(&self.shared);
         let key = key.clone();
+        let lagged = Lagged::default();
+        let state = (
+            shared,
+            key,
+            after,
+            wake,
+            VecDeque::<LoggedEvent>::new(),
+            lagged.clone(),
+        );
         let events = futures::stream::unfold(
-            (shared, key, after, wake, VecDeque::<LoggedEvent>::new()),
-            |(shared, key, mut after, mut wake, mut pending)| async move {
+            state,
+            |(shared, key, mut after, mut wake, mut pending, lagged)| async move {
                 loop {
                     if let Some(event) = pending.pop_front() {
                         after = event.position;
-                        return Some((event, (shared, key, after, wake, pending)));
+                        return Some((event, (shared, key, after, wake, pending, lagged)));
                     }
                     let finished = {
                         let state = shared.lock();
                         let log = state.logs.get(&key)?;
-                        let (events, finished) = log.read_after(after);
+                        let Some((events, finished)) = log.read_after(after) else {
+                            lagged.set();
+                            return None;
+                        };
                         // Mark the current head as seen under the lock, so no append is missed.
                         wake.borrow_and_update();
                         pending.extend(events);
@@ -154,6 +170,7 @@ impl MemoryBus {
         Subscription {
             after,
             events: events.boxed(),
+            lagged,
         }
     }
 }

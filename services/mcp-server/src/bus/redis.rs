@@ -16,7 +16,7 @@ use redis::{Script, Value};
 use service_kit::redis::RedisConnection;
 
 use super::{
-    BusError, EventBus, LoggedEvent, Position, ServerEvent, Signal, StreamKey, Subscription,
+    BusError, EventBus, Lagged, LoggedEvent, Position, ServerEvent, Signal, StreamKey, Subscription,
 };
 use crate::{
     session::SessionId,
@@ -170,6 +170,7 @@ impl RedisBus {
         let inner = Arc::clone(&self.inner);
         let stream_name = key.stream.to_string();
         let key = key.clone();
+        let lagged = Lagged::default();
         let events = futures::stream::unfold(
             (
                 inner,
@@ -178,17 +179,26 @@ impl RedisBus {
                 after,
                 wake,
                 VecDeque::<LoggedEvent>::new(),
+                lagged.clone(),
             ),
-            |(inner, key, name, mut after, mut wake, mut pending)| async move {
+            |(inner, key, name, mut after, mut wake, mut pending, lagged)| async move {
                 loop {
                     if let Some(event) = pending.pop_front() {
                         after = event.position;
-                        return Some((event, (inner, key, name, after, wake, pending)));
+                        return Some((event, (inner, key, name, after, wake, pending, lagged)));
                     }
                     match inner.read(&key, after).await {
                         Ok(None) => return None,
                         Ok(Some((finished, events))) => {
                             if events.is_empty() && finished {
+                                return None;
+                            }
+                            if events
+                                .first()
+                                .is_some_and(|first| first.position > after + 1)
+                            {
+                                // The events right after `after` were trimmed off the log.
+                                lagged.set();
                                 return None;
                             }
                             pending.extend(events);
@@ -204,6 +214,7 @@ impl RedisBus {
         Subscription {
             after,
             events: events.boxed(),
+            lagged,
         }
     }
 

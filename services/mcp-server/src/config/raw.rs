@@ -62,6 +62,11 @@ pub struct RawConfig {
     #[serde(default = "default_task_poll_interval_ms")]
     pub(super) mcp_task_poll_interval_ms: u64,
     pub(super) mcp_instructions: Option<String>,
+    #[serde(default)]
+    pub(super) mcp_rate_limit_per_second: u32,
+    pub(super) mcp_rate_limit_burst: Option<u32>,
+    #[serde(default)]
+    pub(super) mcp_concurrency_limit: u32,
     #[serde(default = "default_shutdown_grace_secs")]
     pub(super) shutdown_grace_secs: u64,
 }

@@ -242,3 +242,31 @@ fn feature_packs_are_named_case_insensitively() {
     let config = config(&[("MCP_FEATURE_PACKS", " Conformance ,")]).unwrap();
     assert_eq!(config.feature_packs, vec![FeaturePack::Conformance]);
 }
+
+#[test]
+fn client_limits_are_off_by_default_and_the_burst_defaults_to_a_second() {
+    assert_eq!(config(&[]).unwrap().limits, LimitSettings::OFF);
+    let limits = config(&[
+        ("MCP_RATE_LIMIT_PER_SECOND", "20"),
+        ("MCP_CONCURRENCY_LIMIT", "8"),
+    ])
+    .unwrap()
+    .limits;
+    assert_eq!(limits.rate_per_second, NonZeroU32::new(20));
+    assert_eq!(limits.burst.get(), 20);
+    assert_eq!(limits.concurrency, NonZeroU32::new(8));
+    let burst = config(&[
+        ("MCP_RATE_LIMIT_PER_SECOND", "20"),
+        ("MCP_RATE_LIMIT_BURST", "100"),
+    ])
+    .unwrap()
+    .limits;
+    assert_eq!(burst.burst.get(), 100);
+    let error = config_error(&[("MCP_RATE_LIMIT_BURST", "10")]);
+    assert!(error.contains("MCP_RATE_LIMIT_PER_SECOND"), "{error}");
+    let error = config_error(&[
+        ("MCP_RATE_LIMIT_PER_SECOND", "5"),
+        ("MCP_RATE_LIMIT_BURST", "0"),
+    ]);
+    assert!(error.contains("MCP_RATE_LIMIT_BURST"), "{error}");
+}

@@ -30,10 +30,12 @@ pub(super) struct MemoryStores {
 }
 
 /// Builds the backends `config` asks for. Redis is reached lazily: a server that is down at
-/// start makes requests fail with 503 (and readiness false) until it answers.
+/// start makes requests fail with 503 (and readiness false) until it answers. `stopped` ends
+/// the pub/sub connection: it must outlive the drain, because requests still running then
+/// listen to their sessions' signals through it.
 pub(super) async fn build(
     config: &Config,
-    shutdown: &CancellationToken,
+    stopped: &CancellationToken,
 ) -> anyhow::Result<Backends> {
     let Some(url) = config.redis_url.as_deref() else {
         let sessions = Arc::new(MemorySessionStore::new(config.session_idle_ttl));
@@ -66,7 +68,7 @@ pub(super) async fn build(
         finished_retention: config.stream_retention,
         idle_retention: config.session_idle_ttl.max(config.stream_retention),
     };
-    let bus = RedisBus::connect(url, connection.clone(), limits, shutdown.clone())
+    let bus = RedisBus::connect(url, connection.clone(), limits, stopped.clone())
         .await
         .context("cannot open the Redis pub/sub connection")?;
     tracing::info!(

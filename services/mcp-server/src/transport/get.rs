@@ -64,6 +64,7 @@ pub(super) async fn get(
                     Subscription {
                         after: last.position,
                         events: futures::stream::empty().boxed(),
+                        lagged: Default::default(),
                     },
                 ),
             }

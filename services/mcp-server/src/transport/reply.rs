@@ -319,6 +319,7 @@ fn direct_stream(state: &AppState, pending: Pending) -> Response {
         Subscription {
             after: 0,
             events: events.boxed(),
+            lagged: Default::default(),
         },
         options,
     )

@@ -4,7 +4,9 @@
 //! with a priming event (an id and empty data, plus a `retry` hint, from 2025-11-25 on) so the
 //! client can resume even before the first message, or with a comment for older versions; gets
 //! a comment line whenever it has been quiet for the keep-alive interval, and can be told to
-//! stop early (shutdown, session end, takeover).
+//! stop early (shutdown, session end, takeover). A stream whose client reads so slowly that the
+//! capped log drops events it has not sent yet ends with a `retry` hint, and the client resumes
+//! from what the log still keeps; so a slow reader costs at most one log, never more.
 
 use std::{sync::Arc, time::Duration};
 
@@ -18,7 +20,7 @@ use futures::{StreamExt, future::BoxFuture};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use crate::{
-    bus::{EventId, LoggedEvent, StreamId, Subscription},
+    bus::{EventId, Lagged, LoggedEvent, StreamId, Subscription},
     instruments::{self, OpenStream},
     session::{SessionId, SessionStore},
 };
@@ -78,6 +80,7 @@ pub(super) fn response(subscription: Subscription, options: StreamOptions) -> Re
     let state = State {
         ids: options.ids,
         events: subscription.events,
+        lagged: subscription.lagged,
         first: Some(first),
         keepalive,
         retry: options.retry,
@@ -103,6 +106,7 @@ pub(super) fn response(subscription: Subscription, options: StreamOptions) -> Re
 struct State {
     ids: Option<StreamId>,
     events: futures::stream::BoxStream<'static, LoggedEvent>,
+    lagged: Lagged,
     first: Option<Bytes>,
     keepalive: Interval,
     retry: Duration,
@@ -142,6 +146,12 @@ impl State {
             }
         };
         match step {
+            Step::Event(None) if self.lagged.is_set() => {
+                // The client read too slowly and the log moved past it: reconnect and resume.
+                self.done = true;
+                self.open.ending("lagged");
+                Some((retry_hint(self.retry), self))
+            }
             Step::Event(None) => {
                 self.open.ending("completed");
                 None
@@ -254,5 +264,32 @@ mod tests {
             b"id: g.3\nretry: 1500\ndata: \n\n"
         );
         assert_eq!(&retry_hint(Duration::from_secs(1))[..], b"retry: 1000\n\n");
+    }
+
+    #[tokio::test]
+    async fn a_stream_whose_reader_fell_behind_ends_with_a_retry_hint() {
+        for lagging in [true, false] {
+            let lagged = Lagged::default();
+            if lagging {
+                lagged.set();
+            }
+            let subscription = Subscription {
+                after: 0,
+                events: futures::stream::empty().boxed(),
+                lagged,
+            };
+            let options = StreamOptions {
+                ids: Some(StreamId::Standalone),
+                prime: false,
+                retry: Duration::from_millis(1500),
+                keepalive: Duration::from_secs(60),
+                touch: None,
+                stop: None,
+            };
+            let body = response(subscription, options).into_body();
+            let bytes = axum::body::to_bytes(body, 1024).await.unwrap();
+            let text = String::from_utf8_lossy(&bytes);
+            assert_eq!(text.ends_with("retry: 1500\n\n"), lagging, "{text:?}");
+        }
     }
 }

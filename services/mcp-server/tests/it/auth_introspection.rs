@@ -256,3 +256,47 @@ async fn everything_under_mcp_needs_a_token_and_probes_do_not() {
         assert_eq!(response.status(), 200, "{probe}");
     }
 }
+
+#[tokio::test]
+async fn with_the_authorization_server_down_cached_tokens_work_until_their_bound_and_new_ones_get_503()
+ {
+    let authorization_server = spawn_as(&[]).await;
+    let app = spawn_protected(
+        &authorization_server.base,
+        &authorization_server.base,
+        &[("MCP_INTROSPECTION_CACHE_SECS", "2")],
+    )
+    .await;
+    let alice = authorization_server.alice().await;
+    let bob = authorization_server.token(BOB, "mcp:tools", RESOURCE).await;
+    let session = app.initialize_as(&alice).await;
+    drop(authorization_server);
+
+    let list = json!({"jsonrpc":"2.0","id":3,"method":"tools/list"});
+    let cached = app
+        .post_as(&alice, Some(&session), &list)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cached.status(), 200, "the cached answer still holds");
+    let unseen = app.list_tools_with(Some(&format!("Bearer {bob}"))).await;
+    assert_eq!(
+        unseen.status(),
+        503,
+        "a token never seen cannot be checked: 503, not 401"
+    );
+    assert!(unseen.headers().contains_key("retry-after"));
+    assert!(unseen.headers().get("www-authenticate").is_none());
+
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let expired = app
+        .post_as(&alice, Some(&session), &list)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        expired.status(),
+        503,
+        "past the cache bound, the token must be checked again"
+    );
+}

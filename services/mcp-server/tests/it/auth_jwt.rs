@@ -361,3 +361,18 @@ async fn a_verified_token_is_remembered_but_never_past_its_expiry() {
         assert_eq!(outcome(&app, &tampered).await.0, 401);
     }
 }
+
+#[tokio::test]
+async fn with_the_jwks_down_keys_already_fetched_keep_working() {
+    let signing = key("k1");
+    let issuer = issuer(&[&signing]).await;
+    // No verified-token cache: every token below is checked against the kept keys.
+    let app = spawn_verifying(&issuer.base, &[("JWT_CACHE_SECS", "0")]).await;
+    let (first, later) = (issuer.claims(), issuer.claims());
+    assert_eq!(outcome(&app, &sign(&signing, &first)).await.0, 400);
+    issuer.shutdown.cancel();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (status, challenge) = outcome(&app, &sign(&signing, &later)).await;
+    assert_eq!(status, 400, "a new token signed by a kept key: {challenge}");
+    assert_eq!(issuer.fetches(), 1);
+}

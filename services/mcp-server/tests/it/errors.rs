@@ -14,21 +14,30 @@ async fn error_of(response: reqwest::Response) -> (u16, Value) {
     (status, response.json().await.unwrap())
 }
 
+/// POSTs `body` as it is (not necessarily JSON) on `session`.
+async fn post_raw(
+    app: &TestApp,
+    session: &Session,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
+    app.client
+        .post(&app.url)
+        .header("content-type", "application/json")
+        .header("accept", ACCEPT_BOTH)
+        .header("mcp-session-id", &session.id)
+        .header("mcp-protocol-version", &session.version)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn malformed_json_is_a_parse_error_as_json() {
     let app = spawn_app().await;
     let session = app.initialize("2025-06-18").await;
     for body in ["{\"jsonrpc\":", "", "not json", "{\"a\":1"] {
-        let response = app
-            .client
-            .post(&app.url)
-            .header("content-type", "application/json")
-            .header("accept", ACCEPT_BOTH)
-            .header("mcp-session-id", &session.id)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let response = post_raw(&app, &session, body).await;
         let (status, error) = error_of(response).await;
         assert_eq!(status, 400);
         assert_eq!(error["error"]["code"], -32700, "{body:?}");
@@ -326,4 +335,30 @@ async fn a_malformed_last_event_id_is_400() {
         .await
         .unwrap();
     assert_eq!(error_of(response).await.0, 400);
+}
+
+#[tokio::test]
+async fn deeply_nested_json_is_a_parse_error_not_a_crash() {
+    let app = spawn_app().await;
+    let session = app.initialize("2025-11-25").await;
+    let deep = |depth: usize| format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+    for body in [
+        deep(200_000),
+        format!(
+            r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"greet","arguments":{{"name":{}}}}}}}"#,
+            deep(10_000)
+        ),
+    ] {
+        let response = post_raw(&app, &session, body).await;
+        let (status, error) = error_of(response).await;
+        assert_eq!(status, 400);
+        assert_eq!(error["error"]["code"], -32700);
+    }
+    let answer = app
+        .call_tool(&session, 2, "greet", json!({"name": "Bo"}))
+        .await;
+    assert_eq!(
+        answer["result"]["content"][0]["text"], "Hello, Bo!",
+        "still serving"
+    );
 }

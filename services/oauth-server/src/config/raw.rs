@@ -22,6 +22,10 @@ pub struct RawConfig {
     pub(super) oauth_refresh_token_ttl_secs: u64,
     #[serde(default = "default_refresh_reuse_grace")]
     pub(super) oauth_refresh_reuse_grace_secs: u64,
+    #[serde(default = "default_client_auth_max_failures")]
+    pub(super) oauth_client_auth_max_failures: u32,
+    #[serde(default = "default_client_auth_lockout")]
+    pub(super) oauth_client_auth_lockout_secs: u64,
     pub(super) oauth_preset_clients: Option<String>,
     pub(super) oauth_scopes: Option<String>,
     pub(super) oauth_default_scope: Option<String>,
@@ -52,6 +56,12 @@ fn default_access_ttl() -> u64 {
 }
 fn default_code_ttl() -> u64 {
     300
+}
+fn default_client_auth_max_failures() -> u32 {
+    10
+}
+fn default_client_auth_lockout() -> u64 {
+    60
 }
 fn default_refresh_reuse_grace() -> u64 {
     10

@@ -114,3 +114,48 @@ async fn missing_unknown_or_mixed_credentials_are_refused() {
         .unwrap();
     assert_eq!(oauth_error(both, 400).await, "invalid_request");
 }
+
+#[tokio::test]
+async fn guessing_a_secret_is_throttled_even_for_the_right_secret_then_allowed_again() {
+    let app = spawn_as_with(&[
+        ("OAUTH_CLIENT_AUTH_MAX_FAILURES", "3"),
+        ("OAUTH_CLIENT_AUTH_LOCKOUT_SECS", "2"),
+    ])
+    .await;
+    let client = app
+        .register("client_secret_basic", &["authorization_code"])
+        .await;
+    let bystander = app
+        .register("client_secret_basic", &["authorization_code"])
+        .await;
+    let mut guesser = client.clone();
+    let form = [("grant_type", "authorization_code"), ("code", "x")];
+    for guess in 0..3 {
+        guesser.secret = Some(format!("guess-{guess}"));
+        let wrong = app.token_as(&guesser, "client_secret_basic", &form).await;
+        assert_eq!(oauth_error(wrong, 401).await, "invalid_client");
+    }
+    let right = app.token_as(&client, "client_secret_basic", &form).await;
+    assert_eq!(
+        right.status(),
+        429,
+        "no answer while throttled, even for the right secret"
+    );
+    let retry: u64 = right.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&retry), "Retry-After {retry}");
+    assert_eq!(oauth_error(right, 429).await, "too_many_attempts");
+    let other = app.token_as(&bystander, "client_secret_basic", &form).await;
+    // Authenticated (the made-up code is what is refused): another client is not affected.
+    assert_eq!(oauth_error(other, 400).await, "invalid_request");
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let later = app.token_as(&client, "client_secret_basic", &form).await;
+    assert_eq!(
+        oauth_error(later, 400).await,
+        "invalid_request",
+        "authenticated again"
+    );
+}

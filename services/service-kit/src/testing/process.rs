@@ -85,6 +85,33 @@ impl ServerProcess {
         format!("http://{}{path}", self.address)
     }
 
+    /// Sends SIGTERM, as an orchestrator stopping the pod does.
+    ///
+    /// # Panics
+    ///
+    /// If `kill` cannot be run.
+    pub fn terminate(&self) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "SIGTERM could not be sent");
+    }
+
+    /// Waits at most `within` for the process to exit; its status, or `None` if still running.
+    pub fn wait_exit(&mut self, within: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     /// Every line logged so far.
     pub fn lines(&self) -> Vec<String> {
         self.lines.lock().expect("not poisoned").clone()

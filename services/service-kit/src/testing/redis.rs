@@ -10,8 +10,11 @@ use std::{
 /// A running `redis-server` owned by one test.
 #[derive(Debug)]
 pub struct RedisServer {
-    child: Child,
+    child: Option<Child>,
     port: u16,
+    extra: Vec<String>,
+    /// The data directory of a persistent server, removed on drop.
+    dir: Option<std::path::PathBuf>,
 }
 
 /// A free loopback port whose cluster bus port (+10000) is free too.
@@ -38,19 +41,49 @@ impl RedisServer {
         Self::start_with(&[])
     }
 
+    /// Starts a server that writes every command to its append-only file before answering
+    /// (`appendfsync always`), so [`stop`](Self::stop) (a kill) and [`restart`](Self::restart)
+    /// lose nothing that was acknowledged.
+    pub fn start_persistent() -> Self {
+        let dir = std::env::temp_dir().join(format!("redis-data-{}", rand_suffix()));
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        let dir_arg = dir.to_str().expect("a UTF-8 path");
+        let mut server = Self::start_with(&[
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--dir",
+            dir_arg,
+        ]);
+        server.dir = Some(dir);
+        server
+    }
+
     fn start_with(extra: &[&str]) -> Self {
-        let port = free_port();
+        let mut server = Self {
+            child: None,
+            port: free_port(),
+            extra: extra.iter().map(|arg| (*arg).to_owned()).collect(),
+            dir: None,
+        };
+        server.launch();
+        server
+    }
+
+    fn launch(&mut self) {
+        let port = self.port;
         let child = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no", "--protected-mode", "no"])
-            .args(extra)
+            .args(&self.extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|error| {
                 panic!("cannot start redis-server ({error}): install it (the test command does, via apt, when run as root)")
             });
-        let server = Self { child, port };
+        self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
@@ -59,7 +92,25 @@ impl RedisServer {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        server
+    }
+
+    /// Kills the server (SIGKILL: no chance to save anything more) and waits until it is gone.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again on the same port with the same settings (and, for a persistent
+    /// one, the same data).
+    ///
+    /// # Panics
+    ///
+    /// If it is still running, or does not start.
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "stop the server before restarting it");
+        self.launch();
     }
 
     /// The URL to connect to.
@@ -70,8 +121,10 @@ impl RedisServer {
 
 impl Drop for RedisServer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stop();
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -90,9 +143,19 @@ impl RedisCluster {
     ///
     /// If `redis-server` or `redis-cli` is missing, or the cluster does not form in time.
     pub fn start() -> Self {
+        Self::start_with_replicas(0)
+    }
+
+    /// Starts three masters with `replicas` replicas each (joined with `--cluster-replicas`),
+    /// and waits until the cluster is formed and every replica has synchronized.
+    ///
+    /// # Panics
+    ///
+    /// As [`start`](Self::start).
+    pub fn start_with_replicas(replicas: usize) -> Self {
         let dir = std::env::temp_dir().join(format!("redis-cluster-{}", rand_suffix()));
         std::fs::create_dir_all(&dir).expect("a temporary directory");
-        let nodes: Vec<RedisServer> = (0..3)
+        let nodes: Vec<RedisServer> = (0..3 * (1 + replicas))
             .map(|i| {
                 let config = dir.join(format!("nodes-{i}.conf"));
                 RedisServer::start_with(&[
@@ -102,6 +165,9 @@ impl RedisCluster {
                     config.to_str().expect("a UTF-8 path"),
                     "--cluster-node-timeout",
                     "2000",
+                    // A replica's first sync writes a snapshot: into the cluster's own directory.
+                    "--dir",
+                    dir.to_str().expect("a UTF-8 path"),
                 ])
             })
             .collect();
@@ -113,7 +179,7 @@ impl RedisCluster {
             .arg("--cluster")
             .arg("create")
             .args(&addresses)
-            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .args(["--cluster-replicas", &replicas.to_string(), "--cluster-yes"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
@@ -126,7 +192,19 @@ impl RedisCluster {
                     .args(["-p", &node.port.to_string(), "cluster", "info"])
                     .output()
                     .expect("redis-cli runs");
-                if String::from_utf8_lossy(&info.stdout).contains("cluster_state:ok") {
+                let synchronized = replicas == 0 || {
+                    let replication = Command::new("redis-cli")
+                        .args(["-p", &node.port.to_string(), "info", "replication"])
+                        .output()
+                        .expect("redis-cli runs");
+                    let replication = String::from_utf8_lossy(&replication.stdout);
+                    replication.contains("role:master")
+                        && replication.contains(&format!("connected_slaves:{replicas}"))
+                        || replication.contains("master_link_status:up")
+                };
+                if String::from_utf8_lossy(&info.stdout).contains("cluster_state:ok")
+                    && synchronized
+                {
                     break;
                 }
                 assert!(Instant::now() < deadline, "the cluster did not form");
@@ -134,6 +212,69 @@ impl RedisCluster {
             }
         }
         Self { nodes, dir }
+    }
+
+    /// Kills the master serving `key` (SIGKILL) and waits until one of its replicas has taken
+    /// over its slots. Returns the killed node's port.
+    ///
+    /// # Panics
+    ///
+    /// If no replica takes over within twenty seconds.
+    pub fn fail_over_master_of(&mut self, key: &str) -> u16 {
+        let cli = |port: u16, args: &[&str]| {
+            let output = Command::new("redis-cli")
+                .arg("-p")
+                .arg(port.to_string())
+                .args(args)
+                .output()
+                .expect("redis-cli runs");
+            String::from_utf8_lossy(&output.stdout).trim().to_owned()
+        };
+        let any = self.nodes[0].port;
+        let slot: u16 = cli(any, &["cluster", "keyslot", key])
+            .parse()
+            .expect("a slot number");
+        let master_of_slot = |from: u16| -> Option<u16> {
+            cli(from, &["cluster", "nodes"]).lines().find_map(|line| {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                let serves = fields.get(8..)?.iter().any(|range| {
+                    let (low, high) = range.split_once('-').unwrap_or((range, range));
+                    matches!((low.parse::<u16>(), high.parse::<u16>()), (Ok(low), Ok(high)) if (low..=high).contains(&slot))
+                });
+                let healthy = fields.get(2)?.contains("master") && !fields.get(2)?.contains("fail");
+                (serves && healthy)
+                    .then(|| fields.get(1)?.split(['@', ':']).nth(1)?.parse().ok())
+                    .flatten()
+            })
+        };
+        let old = master_of_slot(any).expect("the slot has a master");
+        // Let the replicas catch up first, so the takeover loses nothing acknowledged.
+        cli(old, &["wait", "1", "2000"]);
+        let index = self
+            .nodes
+            .iter()
+            .position(|node| node.port == old)
+            .expect("the master is one of the nodes");
+        self.nodes[index].stop();
+        let witness = self
+            .nodes
+            .iter()
+            .find(|node| node.port != old)
+            .expect("another node")
+            .port;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if master_of_slot(witness).is_some_and(|port| port != old)
+                && cli(witness, &["cluster", "info"]).contains("cluster_state:ok")
+            {
+                return old;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no replica took over slot {slot}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     /// The URL to connect to: every node, comma separated.
