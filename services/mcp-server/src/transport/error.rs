@@ -46,6 +46,13 @@ pub enum TransportError {
     },
     /// 503: a backend is unavailable or the server is shutting down.
     Unavailable,
+    /// 429: the client is over one of its limits; it may retry after this many seconds.
+    TooManyRequests {
+        /// What the client is over.
+        reason: &'static str,
+        /// The `Retry-After` value.
+        retry_after_secs: u64,
+    },
 }
 
 impl TransportError {
@@ -107,6 +114,10 @@ impl TransportError {
                 ),
             ),
             Self::Rejected { status, error, .. } => (*status, (**error).clone()),
+            Self::TooManyRequests { reason, .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                error(SERVER_ERROR, format!("Too Many Requests: {reason}")),
+            ),
             Self::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 error(
@@ -126,10 +137,17 @@ impl IntoResponse for TransportError {
             _ => None,
         };
         let mut response = json_body(status, jsonrpc::error_response(id, &error).to_string());
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        let retry_after = match &self {
+            Self::Unavailable => Some(1),
+            Self::TooManyRequests {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

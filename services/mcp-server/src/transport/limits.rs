@@ -23,7 +23,7 @@ use axum::{
     Extension,
     body::Body,
     extract::{ConnectInfo, Request, State},
-    http::{HeaderValue, Method, StatusCode, header},
+    http::Method,
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -33,7 +33,7 @@ use governor::{
 };
 use http_body_util::BodyExt;
 
-use super::error::json_body;
+use super::TransportError;
 use crate::{auth::Principal, instruments};
 
 /// How often (in checked requests) clients idle long enough to have a full bucket are
@@ -210,31 +210,28 @@ pub(super) async fn enforce(
 
 /// `429` with a JSON-RPC error and `Retry-After` in whole seconds (at least 1).
 fn too_many_requests(refusal: Refusal) -> Response {
-    let (limit, wait) = match refusal {
-        Refusal::Rate(wait) => ("rate", wait),
-        Refusal::Concurrency => ("concurrency", Duration::from_secs(1)),
+    let (limit, reason, wait) = match refusal {
+        Refusal::Rate(wait) => ("rate", "over this client's request rate", wait),
+        Refusal::Concurrency => (
+            "concurrency",
+            "this client has too many requests in progress",
+            Duration::from_secs(1),
+        ),
     };
     instruments::limited(limit);
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    let message = match refusal {
-        Refusal::Rate(_) => "Too Many Requests: over this client's request rate",
-        Refusal::Concurrency => "Too Many Requests: this client has too many requests in progress",
-    };
-    let body = serde_json::json!({
-        "jsonrpc": "2.0",
-        "id": null,
-        "error": { "code": -32000, "message": message },
-    });
-    let mut response = json_body(StatusCode::TOO_MANY_REQUESTS, body.to_string());
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
-    response.into_response()
+    TransportError::TooManyRequests {
+        reason,
+        retry_after_secs: seconds.max(1),
+    }
+    .into_response()
 }
 
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
+
+    use axum::http::{StatusCode, header};
 
     use super::*;
 
