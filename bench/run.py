@@ -212,11 +212,13 @@ def target_ours_stateless(port):
     return server, stateless_call(port), [], None
 
 
-def protected(port, mode, token_format):
-    redis = Redis()
+def protected(port, mode, token_format, with_redis=True):
+    redis = Redis() if with_redis else None
     resource = f"http://127.0.0.1:{port}/mcp"
     issuer = AuthorizationServer(resource, token_format)
-    env = {"REDIS_URL": redis.url, "MCP_STATE_KEYS": STATE_KEYS, "MCP_PUBLIC_URL": resource}
+    env = {"MCP_STATE_KEYS": STATE_KEYS, "MCP_PUBLIC_URL": resource}
+    if redis:
+        env["REDIS_URL"] = redis.url
     if mode == "jwt":
         env.update({"AUTH_TOKEN_MODE": "jwt", "JWT_ISSUER": issuer.issuer})
     else:
@@ -225,7 +227,14 @@ def protected(port, mode, token_format):
     server = ours(port, env)
     auth = f"Bearer {issuer.token()}"
     call = session_call(port, auth)
-    return server, call, [issuer, redis], lambda: session_headers(port, {"Authorization": auth}), redis, issuer
+    extras = [issuer, redis] if redis else [issuer]
+    return server, call, extras, lambda: session_headers(port, {"Authorization": auth}), redis, issuer
+
+
+def target_ours_redis_no_auth(port):
+    redis = Redis()
+    server = ours(port, {"DISABLE_AUTH": "true", "REDIS_URL": redis.url, "MCP_STATE_KEYS": STATE_KEYS})
+    return server, session_call(port), [redis], lambda: session_headers(port, {}), redis
 
 
 def session_headers(port, extra):
@@ -244,6 +253,8 @@ TARGETS = {
     "ours (stateless 2026-07-28)": lambda p: target_ours_stateless(p),
     "ours (JWT + Redis)": lambda p: protected(p, "jwt", "jwt"),
     "ours (introspection + Redis)": lambda p: protected(p, "introspection", "opaque"),
+    "ours (JWT, memory)": lambda p: protected(p, "jwt", "jwt", with_redis=False),
+    "ours (Redis, no auth)": lambda p: target_ours_redis_no_auth(p),
     "rmcp": lambda p: peer([os.path.join(PEERS, "rust", "target", "release", "rmcp-peer")], p),
     "TypeScript SDK": lambda p: peer([NODE, os.path.join(PEERS, "ts", "server.mjs")], p),
     "axum ceiling": lambda p: peer([os.path.join(PEERS, "rust", "target", "release", "axum-ceiling")], p),

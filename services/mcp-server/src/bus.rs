@@ -18,7 +18,9 @@ mod signal;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use futures::stream::BoxStream;
+use futures::{StreamExt, stream::BoxStream};
+use tokio::sync::broadcast;
+use tokio_stream::wrappers::BroadcastStream;
 
 pub use self::{
     event_id::{EventId, StreamId},
@@ -181,4 +183,17 @@ pub trait EventBus: Send + Sync + std::fmt::Debug + 'static {
 
     /// Cheap liveness probe of the backend, for readiness checks.
     async fn check(&self) -> Result<(), BusError>;
+}
+
+/// A broadcast receiver as a stream; a listener that falls behind loses the oldest items, with
+/// a warning, instead of slowing the senders.
+fn lossy<T: Clone + Send + 'static>(receiver: broadcast::Receiver<T>) -> BoxStream<'static, T> {
+    BroadcastStream::new(receiver)
+        .filter_map(|item| async move {
+            if item.is_err() {
+                tracing::warn!("a bus listener fell behind; some of its messages were dropped");
+            }
+            item.ok()
+        })
+        .boxed()
 }

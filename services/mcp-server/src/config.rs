@@ -48,6 +48,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `MCP_SESSION_IDLE_TTL_SECS`: a session unused this long is ended (default 3600).
     pub session_idle_ttl: Duration,
+    /// `MCP_SESSION_CACHE_MS`: with Redis, how long a replica may answer from its own copy of a
+    /// session record it read, while no other replica announced a change to it (default 1000;
+    /// 0 reads Redis on every request). Never more than half the idle TTL.
+    pub session_cache: Duration,
     /// `MCP_SSE_KEEPALIVE_SECS`: quiet time after which an SSE stream gets a comment line, and
     /// after which a POST still waiting for its JSON answer switches to SSE (default 15).
     pub sse_keepalive: Duration,
@@ -143,6 +147,8 @@ impl Configuration for Config {
             allowed_hosts,
             max_body_bytes: raw.mcp_max_body_bytes as usize,
             session_idle_ttl: Duration::from_secs(raw.mcp_session_idle_ttl_secs),
+            session_cache: Duration::from_millis(raw.mcp_session_cache_ms)
+                .min(Duration::from_secs(raw.mcp_session_idle_ttl_secs) / 2),
             sse_keepalive: Duration::from_secs(raw.mcp_sse_keepalive_secs),
             sse_retry: Duration::from_millis(raw.mcp_sse_retry_ms),
             event_log_capacity: raw.mcp_event_log_capacity as usize,

@@ -38,6 +38,9 @@ pub const TOOL_CALLS_IN_FLIGHT: &str = "mcp_server_tool_calls_in_flight";
 pub const AUTH_REQUESTS: &str = "mcp_server_auth_requests_total";
 /// Introspection cache lookups, by `result` (`hit`, `miss`).
 pub const INTROSPECTION_CACHE: &str = "mcp_server_introspection_cache_lookups_total";
+/// Lookups of Redis-backed sessions in this replica's recent copies, by `result` (`hit`,
+/// `miss`).
+pub const SESSION_CACHE: &str = "mcp_server_session_cache_lookups_total";
 /// JWKS fetches, by `outcome` (`ok`, `error`).
 pub const JWKS_FETCHES: &str = "mcp_server_jwks_fetches_total";
 /// Redis commands that failed (connection lost, timeout, refused), by `backend` (`store`,
@@ -133,6 +136,10 @@ pub fn register() {
     );
     describe_counter!(AUTH_REQUESTS, "Authentication outcomes of /mcp requests");
     describe_counter!(INTROSPECTION_CACHE, "Introspection cache lookups");
+    describe_counter!(
+        SESSION_CACHE,
+        "Lookups of Redis-backed sessions in this replica's recent copies"
+    );
     describe_counter!(JWKS_FETCHES, "JWKS fetches");
     describe_counter!(BUS_PUBLISHED, "Messages published on the shared event bus");
     describe_counter!(REDIS_ERRORS, "Redis commands that failed");
@@ -149,6 +156,7 @@ pub fn register() {
     }
     for result in ["hit", "miss"] {
         counter!(INTROSPECTION_CACHE, "result" => result).absolute(0);
+        counter!(SESSION_CACHE, "result" => result).absolute(0);
     }
     for outcome in ["ok", "error"] {
         counter!(JWKS_FETCHES, "outcome" => outcome).absolute(0);
@@ -229,13 +237,17 @@ pub fn limited(limit: &'static str) {
     counter!(LIMITED, "limit" => limit).increment(1);
 }
 
-/// Counts a lookup in the introspection cache: `hit` or `miss`.
-pub fn introspection_cache(result: &'static str) {
-    static HANDLES: Handles<&'static str, Counter> = Handles::new();
+/// Counts a lookup in a cache: `metric` is [`INTROSPECTION_CACHE`] or [`SESSION_CACHE`], `hit`
+/// says whether it was found.
+pub fn cache_lookup(metric: &'static str, hit: bool) {
+    static HANDLES: Handles<(&'static str, bool), Counter> = Handles::new();
     HANDLES
         .get(
-            |known| *known == result,
-            || (result, counter!(INTROSPECTION_CACHE, "result" => result)),
+            |known| *known == (metric, hit),
+            || {
+                let result = if hit { "hit" } else { "miss" };
+                ((metric, hit), counter!(metric, "result" => result))
+            },
         )
         .increment(1);
 }

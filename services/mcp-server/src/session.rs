@@ -9,6 +9,7 @@
 pub(crate) mod contract;
 mod id;
 mod memory;
+mod recent;
 mod record;
 mod redis;
 

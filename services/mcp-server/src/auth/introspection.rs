@@ -155,7 +155,7 @@ impl Introspector {
     pub(super) async fn check(&self, token: &str) -> Result<Principal, AuthError> {
         let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         let cached = self.cache.get(&key).await;
-        crate::instruments::introspection_cache(if cached.is_some() { "hit" } else { "miss" });
+        crate::instruments::cache_lookup(crate::instruments::INTROSPECTION_CACHE, cached.is_some());
         let verdict = match cached {
             Some(verdict) => verdict,
             None if self.cache_disabled => Arc::new(self.introspect(token).await?),

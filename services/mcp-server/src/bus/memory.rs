@@ -12,10 +12,10 @@ use std::{
 use async_trait::async_trait;
 use futures::{StreamExt, stream::BoxStream};
 use tokio::sync::{broadcast, watch};
-use tokio_stream::wrappers::BroadcastStream;
 
 use super::{
-    BusError, EventBus, Lagged, LoggedEvent, Position, ServerEvent, Signal, StreamKey, Subscription,
+    BusError, EventBus, Lagged, LoggedEvent, Position, ServerEvent, Signal, StreamKey,
+    Subscription, lossy,
 };
 use crate::session::SessionId;
 
@@ -296,19 +296,6 @@ impl EventBus for MemoryBus {
     async fn check(&self) -> Result<(), BusError> {
         Ok(())
     }
-}
-
-/// A broadcast receiver as a stream; a listener that falls behind loses the oldest items, with
-/// a warning, instead of slowing the senders.
-fn lossy<T: Clone + Send + 'static>(receiver: broadcast::Receiver<T>) -> BoxStream<'static, T> {
-    BroadcastStream::new(receiver)
-        .filter_map(|item| async move {
-            if item.is_err() {
-                tracing::warn!("a bus listener fell behind; some of its messages were dropped");
-            }
-            item.ok()
-        })
-        .boxed()
 }
 
 #[cfg(test)]

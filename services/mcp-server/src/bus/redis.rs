@@ -14,9 +14,11 @@ use async_trait::async_trait;
 use futures::{StreamExt, stream::BoxStream};
 use redis::{Script, Value};
 use service_kit::redis::RedisConnection;
+use tokio::sync::{OnceCell, broadcast};
 
 use super::{
-    BusError, EventBus, Lagged, LoggedEvent, Position, ServerEvent, Signal, StreamKey, Subscription,
+    BusError, EventBus, Lagged, LoggedEvent, Position, ServerEvent, Signal, StreamKey,
+    Subscription, lossy,
 };
 use crate::{
     session::SessionId,
@@ -27,6 +29,8 @@ use crate::{
     },
 };
 
+/// Server events kept for a slow local listener (the same as the memory bus).
+const SERVER_EVENT_BACKLOG: usize = 1024;
 /// How often a waiting reader looks at its log even without a wake-up.
 const SAFETY_POLL: Duration = Duration::from_secs(2);
 /// Events read from Redis at a time.
@@ -132,6 +136,8 @@ struct Inner {
     connection: RedisConnection,
     fanout: Fanout,
     limits: RedisBusLimits,
+    /// Server events for this replica's listeners, relayed from its one subscription to them.
+    server_events: OnceCell<broadcast::Sender<ServerEvent>>,
 }
 
 fn unavailable(error: redis::RedisError) -> BusError {
@@ -151,6 +157,7 @@ impl RedisBus {
                 connection,
                 fanout,
                 limits,
+                server_events: OnceCell::new(),
             }),
         }
     }
@@ -164,6 +171,11 @@ impl RedisBus {
     ) -> redis::RedisResult<Self> {
         let fanout = Fanout::start(url, connection.clone(), shutdown).await?;
         Ok(Self::new(connection, fanout, limits))
+    }
+
+    /// This replica's pub/sub, for the stores that announce their changes on it.
+    pub(crate) fn fanout(&self) -> Fanout {
+        self.inner.fanout.clone()
     }
 
     fn reader(&self, key: &StreamKey, after: Position, wake: Listener) -> Subscription {
@@ -187,7 +199,9 @@ impl RedisBus {
                         after = event.position;
                         return Some((event, (inner, key, name, after, wake, pending, lagged)));
                     }
-                    match inner.read(&key, after).await {
+                    // Boxed: the read is large and only in flight for a moment, while this
+                    // stream's state lives as long as the SSE response.
+                    match Box::pin(inner.read(&key, after)).await {
                         Ok(None) => return None,
                         Ok(Some((finished, events))) => {
                             if events.is_empty() && finished {
@@ -262,12 +276,26 @@ impl RedisBus {
     }
 }
 
+/// Hands every server event `heard` to this replica's listeners, for as long as the pub/sub task
+/// runs.
+async fn relay(mut heard: BoxStream<'static, ServerEvent>, events: broadcast::Sender<ServerEvent>) {
+    while let Some(event) = heard.next().await {
+        // An error only means nobody listens right now.
+        let _ = events.send(event);
+    }
+}
+
 /// Waits until `wake` says `stream` (or every stream) may have grown, or the safety poll.
 async fn wait_for_wake(wake: &mut Listener, stream: &str) {
     let relevant = async {
         loop {
             match wake.next().await {
-                Some(payload) if &*payload == stream || &*payload == EVERY_STREAM => return,
+                // Empty: the listener missed wake-ups, any stream may have grown.
+                Some(payload)
+                    if payload.is_empty() || &*payload == stream || &*payload == EVERY_STREAM =>
+                {
+                    return;
+                }
                 Some(_) => {}
                 None => std::future::pending::<()>().await,
             }
@@ -444,7 +472,19 @@ impl EventBus for RedisBus {
     }
 
     async fn server_events(&self) -> Result<BoxStream<'static, ServerEvent>, BusError> {
-        self.listen_json(keys::SERVER_EVENTS.to_owned()).await
+        // Every standalone stream listens to these: one subscription per replica, shared
+        // through a local broadcast, rather than a pub/sub listener (and its queue) per stream.
+        let events = self
+            .inner
+            .server_events
+            .get_or_try_init(|| async {
+                let heard = self.listen_json(keys::SERVER_EVENTS.to_owned()).await?;
+                let (events, _) = broadcast::channel(SERVER_EVENT_BACKLOG);
+                tokio::spawn(relay(heard, events.clone()));
+                Ok::<_, BusError>(events)
+            })
+            .await?;
+        Ok(lossy(events.subscribe()))
     }
 
     async fn remove_session(&self, session: &SessionId) -> Result<(), BusError> {

@@ -35,6 +35,8 @@ pub enum Signal {
     },
     /// The session ended (DELETE or expiry): its streams close, its requests stop.
     Closed,
+    /// The session's stored record changed or was deleted: replicas drop their copies of it.
+    RecordChanged,
     /// A new standalone GET stream opened; older ones for this session close.
     StandaloneClaimed {
         /// Identifies the stream that claimed it, so it does not close itself.

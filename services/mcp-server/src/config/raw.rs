@@ -44,6 +44,8 @@ pub struct RawConfig {
     pub(super) mcp_max_body_bytes: u64,
     #[serde(default = "default_session_idle_ttl_secs")]
     pub(super) mcp_session_idle_ttl_secs: u64,
+    #[serde(default = "default_session_cache_ms")]
+    pub(super) mcp_session_cache_ms: u64,
     #[serde(default = "default_sse_keepalive_secs")]
     pub(super) mcp_sse_keepalive_secs: u64,
     #[serde(default = "default_sse_retry_ms")]
@@ -85,6 +87,9 @@ fn default_session_idle_ttl_secs() -> u64 {
 }
 fn default_sse_keepalive_secs() -> u64 {
     15
+}
+fn default_session_cache_ms() -> u64 {
+    1000
 }
 fn default_sse_retry_ms() -> u64 {
     1000

@@ -5,32 +5,38 @@
 //! busy session would otherwise cost a SUBSCRIBE and an UNSUBSCRIBE per request. A single task owns
 //! the subscriber connection, so subscribes, unsubscribes and deliveries never race.
 //!
-//! Delivery is at most once: a listener that falls behind loses the oldest messages, and messages
+//! Delivery is at most once: a listener that falls behind loses the newest messages (a listener of
+//! wake-ups is then handed an empty message, meaning "anything may have changed"), and messages
 //! published while the connection is down are lost (the library resubscribes after reconnecting).
+//! Each listener has its own bounded queue, allocated message by message: an idle listener holds
+//! no buffer, which matters because every open stream listens to two channels.
 //! Callers that must not miss anything (stream readers) treat a message only as a wake-up and read
-//! the truth from Redis.
+//! the truth from Redis. A [`Watch`] answers, without waiting, whether anything at all arrived on
+//! a channel (or the connection was lost) since it began: what a local copy of a record needs to
+//! know it is still current.
 
 use std::{
     collections::HashMap,
     pin::Pin,
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
     task::{Context, Poll},
     time::{Duration, Instant},
 };
 
-use futures::Stream;
+use futures::{Stream, channel::mpsc as queue};
 use redis::{PushInfo, PushKind, Value};
 use service_kit::redis::{RedisConnection, Subscriber};
-use tokio::sync::{broadcast, mpsc, oneshot};
-use tokio_stream::wrappers::{BroadcastStream, errors::BroadcastStreamRecvError};
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-/// How many messages a channel keeps for a slow local listener. Every open stream listens to
-/// channels, so this is paid per stream (a slot holds an `Arc<str>`, about 40 bytes).
-#[derive(Debug, Clone, Copy)]
+/// How many messages a slow local listener may have waiting before it misses some.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Backlog {
-    /// Wake-ups: a listener that falls behind still receives the newest ones, and each only says
-    /// "read again", so a few suffice.
+    /// Wake-ups: each only says "read again", so a few suffice; a listener that misses some is
+    /// handed an empty message instead.
     Wakes = 8,
     /// Messages that each mean something (signals): enough for a burst to one session.
     Messages = 32,
@@ -43,7 +49,9 @@ enum Command {
     Listen {
         channel: String,
         backlog: Backlog,
-        reply: oneshot::Sender<redis::RedisResult<broadcast::Receiver<Arc<str>>>>,
+        /// Whether to subscribe a channel this replica does not listen to yet, or answer `None`.
+        subscribe: bool,
+        reply: oneshot::Sender<redis::RedisResult<Option<Inbox>>>,
     },
     Release {
         channel: String,
@@ -56,6 +64,8 @@ pub(crate) struct Fanout {
     commands: mpsc::UnboundedSender<Command>,
     publisher: RedisConnection,
     subscriber: Subscriber,
+    /// How many times the subscriber connection was lost so far.
+    disconnections: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Command {
@@ -64,44 +74,93 @@ impl std::fmt::Debug for Command {
     }
 }
 
-/// The messages of one channel for one local listener; dropping it releases the channel.
-pub(crate) struct Listener {
-    /// `None` only while dropping (the receiver goes before the channel is released).
-    messages: Option<BroadcastStream<Arc<str>>>,
+/// Gives a channel back to the task when a local listener of it goes away. Declared after the
+/// listener's receiver in every struct holding one, so the receiver is dropped first and the
+/// task sees the channel's true listener count.
+struct Release {
     channel: String,
     commands: mpsc::UnboundedSender<Command>,
 }
 
-impl Drop for Listener {
+impl Drop for Release {
     fn drop(&mut self) {
-        self.messages = None;
         let _ = self.commands.send(Command::Release {
             channel: std::mem::take(&mut self.channel),
         });
     }
 }
 
+/// One local listener's end of a channel: its queue, and whether messages were dropped because
+/// the queue was full.
+pub(crate) struct Inbox {
+    messages: queue::Receiver<Arc<str>>,
+    missed: Arc<AtomicBool>,
+}
+
+/// The task's end of an [`Inbox`].
+struct Outbox {
+    messages: queue::Sender<Arc<str>>,
+    missed: Arc<AtomicBool>,
+}
+
+fn inbox(backlog: Backlog) -> (Outbox, Inbox) {
+    let (sender, receiver) = queue::channel(backlog as usize);
+    let missed = Arc::new(AtomicBool::new(false));
+    let outbox = Outbox {
+        messages: sender,
+        missed: Arc::clone(&missed),
+    };
+    let inbox = Inbox {
+        messages: receiver,
+        missed,
+    };
+    (outbox, inbox)
+}
+
+/// The messages of one channel for one local listener; dropping it releases the channel.
+pub(crate) struct Listener {
+    inbox: Inbox,
+    backlog: Backlog,
+    release: Release,
+}
+
 impl Stream for Listener {
     type Item = Arc<str>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Arc<str>>> {
-        loop {
-            let Some(messages) = self.messages.as_mut() else {
-                return Poll::Ready(None);
-            };
-            match Pin::new(messages).poll_next(cx) {
-                Poll::Ready(Some(Ok(message))) => return Poll::Ready(Some(message)),
-                Poll::Ready(Some(Err(BroadcastStreamRecvError::Lagged(missed)))) => {
-                    tracing::warn!(
-                        channel = %self.channel,
-                        missed,
-                        "a pub/sub listener fell behind; some of its messages were dropped"
-                    );
-                }
-                Poll::Ready(None) => return Poll::Ready(None),
-                Poll::Pending => return Poll::Pending,
+        // A full queue is a non-empty one, so the listener is polled again after a miss.
+        if self.inbox.missed.swap(false, Ordering::AcqRel) {
+            tracing::warn!(
+                channel = %self.release.channel,
+                "a pub/sub listener fell behind; some of its messages were dropped"
+            );
+            if self.backlog == Backlog::Wakes {
+                return Poll::Ready(Some(Arc::from("")));
             }
         }
+        Pin::new(&mut self.inbox.messages).poll_next(cx)
+    }
+}
+
+/// Tells, without waiting, whether anything happened on one channel since the watch began:
+/// a message, or a lost pub/sub connection (which may have lost messages). Dropping it
+/// releases the channel.
+pub(crate) struct Watch {
+    inbox: Inbox,
+    connection: u64,
+    disconnections: Arc<AtomicU64>,
+    _release: Release,
+}
+
+impl Watch {
+    /// `true` while no message arrived and the connection stayed up since the watch began.
+    pub(crate) fn quiet(&mut self) -> bool {
+        self.disconnections.load(Ordering::Acquire) == self.connection
+            && !self.inbox.missed.load(Ordering::Acquire)
+            && matches!(
+                self.inbox.messages.try_recv(),
+                Err(queue::TryRecvError::Empty)
+            )
     }
 }
 
@@ -125,10 +184,12 @@ impl Fanout {
         let (pushes_tx, pushes) = mpsc::unbounded_channel();
         let subscriber = Subscriber::connect(url, pushes_tx).await?;
         let (commands, commands_rx) = mpsc::unbounded_channel();
+        let disconnections = Arc::new(AtomicU64::new(0));
         tokio::spawn(run(
             subscriber.clone(),
             commands_rx,
             pushes,
+            Arc::clone(&disconnections),
             shutdown,
             linger,
         ));
@@ -136,31 +197,66 @@ impl Fanout {
             commands,
             publisher,
             subscriber,
+            disconnections,
         })
     }
 
-    /// Listens to `channel` (subscribing it on this replica's connection if needed). The first
-    /// listener of a channel on this replica sets its backlog.
+    /// Listens to `channel` (subscribing it on this replica's connection if needed), with room
+    /// for `backlog` messages waiting.
     pub(crate) async fn listen(
         &self,
         channel: String,
         backlog: Backlog,
     ) -> redis::RedisResult<Listener> {
+        let (inbox, release) = self
+            .register(channel, backlog, true)
+            .await?
+            .ok_or_else(task_gone)?;
+        Ok(Listener {
+            inbox,
+            backlog,
+            release,
+        })
+    }
+
+    /// Watches `channel` if this replica listens to it already (`None` otherwise: watching
+    /// never costs a subscription). From then on, every message on it, and every loss of the
+    /// connection, makes the watch stop being quiet.
+    pub(crate) async fn watch(&self, channel: String) -> redis::RedisResult<Option<Watch>> {
+        let connection = self.disconnections.load(Ordering::Acquire);
+        // One message is enough to tell.
+        let registered = self.register(channel, Backlog::Wakes, false).await?;
+        Ok(registered.map(|(inbox, release)| Watch {
+            inbox,
+            connection,
+            disconnections: Arc::clone(&self.disconnections),
+            _release: release,
+        }))
+    }
+
+    async fn register(
+        &self,
+        channel: String,
+        backlog: Backlog,
+        subscribe: bool,
+    ) -> redis::RedisResult<Option<(Inbox, Release)>> {
         let (reply, answer) = oneshot::channel();
-        let gone = || redis::RedisError::from(std::io::Error::other("the pub/sub task stopped"));
         self.commands
             .send(Command::Listen {
                 channel: channel.clone(),
                 backlog,
+                subscribe,
                 reply,
             })
-            .map_err(|_| gone())?;
-        let receiver = answer.await.map_err(|_| gone())??;
-        Ok(Listener {
-            messages: Some(BroadcastStream::new(receiver)),
-            channel,
-            commands: self.commands.clone(),
-        })
+            .map_err(|_| task_gone())?;
+        let inbox = answer.await.map_err(|_| task_gone())??;
+        Ok(inbox.map(|inbox| {
+            let release = Release {
+                channel,
+                commands: self.commands.clone(),
+            };
+            (inbox, release)
+        }))
     }
 
     /// Publishes `payload` on `channel` to every replica listening.
@@ -173,16 +269,21 @@ impl Fanout {
     }
 }
 
+fn task_gone() -> redis::RedisError {
+    redis::RedisError::from(std::io::Error::other("the pub/sub task stopped"))
+}
+
 /// The task owning the subscriber connection. Channels left without listeners are
 /// unsubscribed once they have been idle for `linger`.
 async fn run(
     mut subscriber: Subscriber,
     mut commands: mpsc::UnboundedReceiver<Command>,
     mut pushes: mpsc::UnboundedReceiver<PushInfo>,
+    disconnections: Arc<AtomicU64>,
     shutdown: CancellationToken,
     linger: Duration,
 ) {
-    let mut channels: HashMap<String, broadcast::Sender<Arc<str>>> = HashMap::new();
+    let mut channels: HashMap<String, Channel> = HashMap::new();
     // Channels whose last listener left, and when.
     let mut idle: HashMap<String, Instant> = HashMap::new();
     let mut sweep = tokio::time::interval(linger / 2);
@@ -192,17 +293,22 @@ async fn run(
             () = shutdown.cancelled() => return,
             command = commands.recv() => match command {
                 None => return,
-                Some(Command::Listen { channel, backlog, reply }) => {
-                    if let Some(sender) = channels.get(&channel) {
+                Some(Command::Listen { channel, backlog, subscribe, reply }) => {
+                    if let Some(known) = channels.get_mut(&channel) {
                         idle.remove(&channel);
-                        let _ = reply.send(Ok(sender.subscribe()));
+                        let _ = reply.send(Ok(Some(known.add(backlog))));
+                        continue;
+                    }
+                    if !subscribe {
+                        let _ = reply.send(Ok(None));
                         continue;
                     }
                     match subscriber.subscribe(&channel).await {
                         Ok(()) => {
-                            let (sender, receiver) = broadcast::channel(backlog as usize);
-                            channels.insert(channel, sender);
-                            let _ = reply.send(Ok(receiver));
+                            let mut added = Channel::default();
+                            let inbox = added.add(backlog);
+                            channels.insert(channel, added);
+                            let _ = reply.send(Ok(Some(inbox)));
                         }
                         Err(error) => {
                             let _ = reply.send(Err(error));
@@ -210,14 +316,14 @@ async fn run(
                     }
                 }
                 Some(Command::Release { channel }) => {
-                    if channels.get(&channel).is_some_and(|sender| sender.receiver_count() == 0) {
+                    if channels.get_mut(&channel).is_some_and(Channel::unheard) {
                         idle.insert(channel, Instant::now());
                     }
                 }
             },
             push = pushes.recv() => match push {
                 None => return,
-                Some(push) => deliver(&channels, push),
+                Some(push) => deliver(&mut channels, &disconnections, push),
             },
             _ = sweep.tick() => {
                 let expired: Vec<String> = idle
@@ -227,7 +333,7 @@ async fn run(
                     .collect();
                 for channel in expired {
                     idle.remove(&channel);
-                    if channels.get(&channel).is_some_and(|sender| sender.receiver_count() == 0) {
+                    if channels.get_mut(&channel).is_some_and(Channel::unheard) {
                         channels.remove(&channel);
                         if let Err(error) = subscriber.unsubscribe(&channel).await {
                             tracing::warn!(%error, %channel, "cannot unsubscribe");
@@ -239,7 +345,38 @@ async fn run(
     }
 }
 
-fn deliver(channels: &HashMap<String, broadcast::Sender<Arc<str>>>, push: PushInfo) {
+/// The local listeners of one subscribed channel.
+#[derive(Default)]
+struct Channel {
+    listeners: Vec<Outbox>,
+}
+
+impl Channel {
+    fn add(&mut self, backlog: Backlog) -> Inbox {
+        let (outbox, inbox) = inbox(backlog);
+        self.listeners.push(outbox);
+        inbox
+    }
+
+    /// Forgets the listeners that left; `true` if none is left.
+    fn unheard(&mut self) -> bool {
+        self.listeners
+            .retain(|listener| !listener.messages.is_closed());
+        self.listeners.is_empty()
+    }
+
+    fn send(&mut self, payload: &Arc<str>) {
+        for listener in &mut self.listeners {
+            if let Err(error) = listener.messages.try_send(Arc::clone(payload))
+                && error.is_full()
+            {
+                listener.missed.store(true, Ordering::Release);
+            }
+        }
+    }
+}
+
+fn deliver(channels: &mut HashMap<String, Channel>, disconnections: &AtomicU64, push: PushInfo) {
     match push.kind {
         PushKind::Message | PushKind::SMessage => {
             let text = |value: Option<&Value>| match value {
@@ -251,12 +388,12 @@ fn deliver(channels: &HashMap<String, broadcast::Sender<Arc<str>>>, push: PushIn
             else {
                 return;
             };
-            if let Some(sender) = channels.get(&*channel) {
-                // An error only means every local listener left in the meantime.
-                let _ = sender.send(payload);
+            if let Some(listeners) = channels.get_mut(&*channel) {
+                listeners.send(&payload);
             }
         }
         PushKind::Disconnection => {
+            disconnections.fetch_add(1, Ordering::AcqRel);
             tracing::warn!("the Redis pub/sub connection was lost; reconnecting and resubscribing");
         }
         _ => {}
@@ -319,6 +456,41 @@ mod tests {
             assert!(Instant::now() < deadline, "never unsubscribed");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        shutdown.cancel();
+    }
+
+    #[tokio::test]
+    async fn a_wake_listener_that_misses_messages_is_told_with_an_empty_one() {
+        let server = RedisServer::start();
+        let connection = service_kit::redis::connect(&server.url()).await.unwrap();
+        let shutdown = CancellationToken::new();
+        let fanout = Fanout::start(&server.url(), connection, shutdown.clone())
+            .await
+            .unwrap();
+        let mut wakes = fanout.listen("w".into(), Backlog::Wakes).await.unwrap();
+        let mut signals = fanout.listen("w".into(), Backlog::Messages).await.unwrap();
+        let sent = 20;
+        for n in 0..sent {
+            fanout.publish("w", &n.to_string()).await.unwrap();
+        }
+        // The roomier listener hears every message, in order.
+        for n in 0..sent {
+            let message = tokio::time::timeout(PATIENCE, signals.next())
+                .await
+                .unwrap();
+            assert_eq!(message.as_deref(), Some(n.to_string().as_str()));
+        }
+        // The other kept what fit, and is told first that it missed the rest.
+        let first = tokio::time::timeout(PATIENCE, wakes.next()).await.unwrap();
+        assert_eq!(first.as_deref(), Some(""));
+        let mut kept = Vec::new();
+        while let Ok(Some(message)) =
+            tokio::time::timeout(Duration::from_millis(200), wakes.next()).await
+        {
+            kept.push(message.to_string());
+        }
+        assert!(!kept.is_empty() && kept.len() < sent, "{kept:?}");
+        assert_eq!(kept[0], "0", "the oldest are kept, the newest dropped");
         shutdown.cancel();
     }
 }

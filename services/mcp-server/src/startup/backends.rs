@@ -75,10 +75,10 @@ pub(super) async fn build(
         "shared state in Redis: sessions, streams, tasks and signals are shared by every replica"
     );
     Ok(Backends {
-        sessions: Arc::new(RedisSessionStore::new(
-            connection.clone(),
-            config.session_idle_ttl,
-        )),
+        sessions: Arc::new(
+            RedisSessionStore::new(connection.clone(), config.session_idle_ttl)
+                .sharing(bus.fanout(), config.session_cache),
+        ),
         tasks: Arc::new(RedisTaskStore::new(connection)),
         bus: Arc::new(bus),
         memory: None,
