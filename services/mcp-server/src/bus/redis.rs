@@ -4,17 +4,22 @@
 //! beside it (head position, finished flag), both capped and expiring. The log is the truth:
 //! a reader first listens for wake-ups on its session's channel, then reads the log after its
 //! position, and reads again whenever a wake-up (or, as a safety net for wake-ups lost while
-//! the pub/sub connection was down, a short timer) says there may be more; so replay-then-live
-//! has no gap and no duplicate, whichever replica appended. Signals and server events are plain
+//! the pub/sub connection was down, a short timer) says there may be more; a small event rides
+//! in its wake-up, and a reader that is caught up takes it from there ([`reader`]). So
+//! replay-then-live has no gap and no duplicate, whichever replica appended. Signals and server events are plain
 //! pub/sub messages, through this replica's one subscriber connection ([`Fanout`]).
 
-use std::{collections::VecDeque, sync::Arc, sync::LazyLock, time::Duration};
+mod reader;
+
+use std::{sync::Arc, sync::LazyLock, time::Duration};
 
 use async_trait::async_trait;
 use futures::{StreamExt, stream::BoxStream};
 use redis::{Script, Value};
 use service_kit::redis::RedisConnection;
 use tokio::sync::{OnceCell, broadcast};
+
+use self::reader::{EVERY_STREAM, Reader};
 
 use super::{
     BusError, EventBus, Lagged, LoggedEvent, Position, ServerEvent, Signal, StreamKey,
@@ -31,12 +36,8 @@ use crate::{
 
 /// Server events kept for a slow local listener (the same as the memory bus).
 const SERVER_EVENT_BACKLOG: usize = 1024;
-/// How often a waiting reader looks at its log even without a wake-up.
-const SAFETY_POLL: Duration = Duration::from_secs(2);
 /// Events read from Redis at a time.
 const READ_BATCH: usize = 256;
-/// The wake-up payload that concerns every stream of a session (it was removed).
-const EVERY_STREAM: &str = "*";
 
 /// Bounds on what the Redis bus keeps.
 #[derive(Debug, Clone, Copy)]
@@ -179,55 +180,17 @@ impl RedisBus {
     }
 
     fn reader(&self, key: &StreamKey, after: Position, wake: Listener) -> Subscription {
-        let inner = Arc::clone(&self.inner);
-        let stream_name = key.stream.to_string();
-        let key = key.clone();
         let lagged = Lagged::default();
-        let events = futures::stream::unfold(
-            (
-                inner,
-                key,
-                stream_name,
-                after,
-                wake,
-                VecDeque::<LoggedEvent>::new(),
-                lagged.clone(),
-            ),
-            |(inner, key, name, mut after, mut wake, mut pending, lagged)| async move {
-                loop {
-                    if let Some(event) = pending.pop_front() {
-                        after = event.position;
-                        return Some((event, (inner, key, name, after, wake, pending, lagged)));
-                    }
-                    // Boxed: the read is large and only in flight for a moment, while this
-                    // stream's state lives as long as the SSE response.
-                    match Box::pin(inner.read(&key, after)).await {
-                        Ok(None) => return None,
-                        Ok(Some((finished, events))) => {
-                            if events.is_empty() && finished {
-                                return None;
-                            }
-                            if events
-                                .first()
-                                .is_some_and(|first| first.position > after + 1)
-                            {
-                                // The events right after `after` were trimmed off the log.
-                                lagged.set();
-                                return None;
-                            }
-                            pending.extend(events);
-                        }
-                        Err(_) => {} // logged; try again after a pause
-                    }
-                    if pending.is_empty() {
-                        wait_for_wake(&mut wake, &name).await;
-                    }
-                }
-            },
+        let reader = Reader::new(
+            Arc::clone(&self.inner),
+            key.clone(),
+            after,
+            wake,
+            lagged.clone(),
         );
         Subscription {
             after,
-            events: events.boxed(),
+            events: futures::stream::unfold(reader, Reader::next).boxed(),
             lagged,
         }
     }
@@ -283,25 +246,6 @@ async fn relay(mut heard: BoxStream<'static, ServerEvent>, events: broadcast::Se
         // An error only means nobody listens right now.
         let _ = events.send(event);
     }
-}
-
-/// Waits until `wake` says `stream` (or every stream) may have grown, or the safety poll.
-async fn wait_for_wake(wake: &mut Listener, stream: &str) {
-    let relevant = async {
-        loop {
-            match wake.next().await {
-                // Empty: the listener missed wake-ups, any stream may have grown.
-                Some(payload)
-                    if payload.is_empty() || &*payload == stream || &*payload == EVERY_STREAM =>
-                {
-                    return;
-                }
-                Some(_) => {}
-                None => std::future::pending::<()>().await,
-            }
-        }
-    };
-    let _ = tokio::time::timeout(SAFETY_POLL, relevant).await;
 }
 
 impl Inner {
@@ -373,6 +317,7 @@ impl EventBus for RedisBus {
     async fn append(&self, key: &StreamKey, data: Arc<str>) -> Result<Position, BusError> {
         let inner = &self.inner;
         let stream = key.stream.to_string();
+        let appended_us = super::now_us();
         let position: Position = APPEND
             .key(keys::log(key))
             .key(keys::log_meta(key))
@@ -381,15 +326,23 @@ impl EventBus for RedisBus {
             .arg(inner.limits.events_per_stream.max(1))
             .arg(millis(inner.limits.idle_retention))
             .arg(&stream)
-            .arg(super::now_us())
+            .arg(appended_us)
             .invoke_async(&mut inner.connection())
             .await
             .map_err(unavailable)?;
         // Only a wake-up: readers that miss it find the event on their next read.
         metrics::counter!(crate::instruments::BUS_PUBLISHED, "kind" => "wake").increment(1);
+        let event = LoggedEvent {
+            position,
+            data,
+            appended_us,
+        };
         if let Err(error) = inner
             .fanout
-            .publish(&keys::wake_channel(&key.session), &stream)
+            .publish(
+                &keys::wake_channel(&key.session),
+                &reader::wake_up(&stream, &event),
+            )
             .await
         {
             tracing::warn!(kind = ?error.kind(), "cannot publish a wake-up");
@@ -557,6 +510,51 @@ mod tests {
             )
         })
         .await;
+        shutdown.cancel();
+    }
+
+    /// A caught-up reader takes the next event from its wake-up: this one was never logged, so
+    /// only the wake-up can have delivered it. A wake-up for an event already delivered is
+    /// ignored.
+    #[tokio::test]
+    async fn a_caught_up_reader_takes_the_next_event_from_its_wake_up() {
+        let server = RedisServer::start();
+        let url = server.url();
+        let shutdown = CancellationToken::new();
+        let connection = service_kit::redis::connect(&url).await.unwrap();
+        let bus = RedisBus::connect(
+            &url,
+            connection.clone(),
+            RedisBusLimits {
+                events_per_stream: 100,
+                finished_retention: Duration::from_secs(60),
+                idle_retention: Duration::from_secs(600),
+            },
+            shutdown.clone(),
+        )
+        .await
+        .unwrap();
+        let key = StreamKey::standalone(SessionId::generate());
+        let mut reader = bus.subscribe(&key).await.unwrap();
+        let quiet = tokio::time::timeout(Duration::from_millis(300), reader.events.next()).await;
+        assert!(quiet.is_err(), "nothing logged yet");
+
+        let carried = LoggedEvent::appended_now(1, Arc::from("{\"carried\":true}"));
+        let payload = reader::wake_up(&key.stream.to_string(), &carried);
+        for _ in 0..2 {
+            let _: i64 = redis::cmd("PUBLISH")
+                .arg(keys::wake_channel(&key.session))
+                .arg(&payload)
+                .query_async(&mut connection.clone())
+                .await
+                .unwrap();
+        }
+        let delivered = tokio::time::timeout(Duration::from_secs(10), reader.events.next())
+            .await
+            .unwrap();
+        assert_eq!(delivered, Some(carried));
+        let again = tokio::time::timeout(Duration::from_millis(300), reader.events.next()).await;
+        assert!(again.is_err(), "delivered once");
         shutdown.cancel();
     }
 
