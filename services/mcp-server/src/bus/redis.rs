@@ -513,6 +513,19 @@ mod tests {
         shutdown.cancel();
     }
 
+    /// A bus on `url` with its own connections, until `shutdown`.
+    async fn bus_on(url: &str, shutdown: &CancellationToken) -> RedisBus {
+        let limits = RedisBusLimits {
+            events_per_stream: 100,
+            finished_retention: Duration::from_secs(60),
+            idle_retention: Duration::from_secs(600),
+        };
+        let connection = service_kit::redis::connect(url).await.unwrap();
+        RedisBus::connect(url, connection, limits, shutdown.clone())
+            .await
+            .unwrap()
+    }
+
     /// A caught-up reader takes the next event from its wake-up: this one was never logged, so
     /// only the wake-up can have delivered it. A wake-up for an event already delivered is
     /// ignored.
@@ -522,18 +535,7 @@ mod tests {
         let url = server.url();
         let shutdown = CancellationToken::new();
         let connection = service_kit::redis::connect(&url).await.unwrap();
-        let bus = RedisBus::connect(
-            &url,
-            connection.clone(),
-            RedisBusLimits {
-                events_per_stream: 100,
-                finished_retention: Duration::from_secs(60),
-                idle_retention: Duration::from_secs(600),
-            },
-            shutdown.clone(),
-        )
-        .await
-        .unwrap();
+        let bus = bus_on(&url, &shutdown).await;
         let key = StreamKey::standalone(SessionId::generate());
         let mut reader = bus.subscribe(&key).await.unwrap();
         let quiet = tokio::time::timeout(Duration::from_millis(300), reader.events.next()).await;
@@ -566,18 +568,7 @@ mod tests {
         let server = RedisServer::start();
         let url = server.url();
         let shutdown = CancellationToken::new();
-        let bus = RedisBus::connect(
-            &url,
-            service_kit::redis::connect(&url).await.unwrap(),
-            RedisBusLimits {
-                events_per_stream: 100,
-                finished_retention: Duration::from_secs(60),
-                idle_retention: Duration::from_secs(600),
-            },
-            shutdown.clone(),
-        )
-        .await
-        .unwrap();
+        let bus = bus_on(&url, &shutdown).await;
         let session = SessionId::generate();
         let key = StreamKey::standalone(session.clone());
         let mut reader = bus.subscribe(&key).await.unwrap();
