@@ -8,29 +8,33 @@
 //! Delivery is at most once: a listener that falls behind loses the newest messages (a listener of
 //! wake-ups is then handed an empty message, meaning "anything may have changed"), and messages
 //! published while the connection is down are lost (the library resubscribes after reconnecting).
-//! Each listener has its own bounded queue, allocated message by message: an idle listener holds
-//! no buffer, which matters because every open stream listens to two channels.
+//! Each listener has its own bounded queue ([`inbox`]), allocated message by message: an idle
+//! listener holds no buffer, which matters because every open stream listens to two channels.
 //! Callers that must not miss anything (stream readers) treat a message only as a wake-up and read
 //! the truth from Redis. A [`Watch`] answers, without waiting, whether anything at all arrived on
 //! a channel (or the connection was lost) since it began: what a local copy of a record needs to
 //! know it is still current.
+
+mod inbox;
 
 use std::{
     collections::HashMap,
     pin::Pin,
     sync::{
         Arc,
-        atomic::{AtomicBool, AtomicU64, Ordering},
+        atomic::{AtomicU64, Ordering},
     },
     task::{Context, Poll},
     time::{Duration, Instant},
 };
 
-use futures::{Stream, channel::mpsc as queue};
+use futures::Stream;
 use redis::{PushInfo, PushKind, Value};
 use service_kit::redis::{RedisConnection, Subscriber};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
+
+use self::inbox::{Inbox, Outbox, Received, inbox};
 
 /// How many messages a slow local listener may have waiting before it misses some.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,33 +94,6 @@ impl Drop for Release {
     }
 }
 
-/// One local listener's end of a channel: its queue, and whether messages were dropped because
-/// the queue was full.
-pub(crate) struct Inbox {
-    messages: queue::Receiver<Arc<str>>,
-    missed: Arc<AtomicBool>,
-}
-
-/// The task's end of an [`Inbox`].
-struct Outbox {
-    messages: queue::Sender<Arc<str>>,
-    missed: Arc<AtomicBool>,
-}
-
-fn inbox(backlog: Backlog) -> (Outbox, Inbox) {
-    let (sender, receiver) = queue::channel(backlog as usize);
-    let missed = Arc::new(AtomicBool::new(false));
-    let outbox = Outbox {
-        messages: sender,
-        missed: Arc::clone(&missed),
-    };
-    let inbox = Inbox {
-        messages: receiver,
-        missed,
-    };
-    (outbox, inbox)
-}
-
 /// The messages of one channel for one local listener; dropping it releases the channel.
 pub(crate) struct Listener {
     inbox: Inbox,
@@ -128,17 +105,24 @@ impl Stream for Listener {
     type Item = Arc<str>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Arc<str>>> {
-        // A full queue is a non-empty one, so the listener is polled again after a miss.
-        if self.inbox.missed.swap(false, Ordering::AcqRel) {
-            tracing::warn!(
-                channel = %self.release.channel,
-                "a pub/sub listener fell behind; some of its messages were dropped"
-            );
-            if self.backlog == Backlog::Wakes {
-                return Poll::Ready(Some(Arc::from("")));
+        loop {
+            match self.inbox.poll_recv(cx) {
+                Poll::Ready(Some(Received::Message(message))) => {
+                    return Poll::Ready(Some(message));
+                }
+                Poll::Ready(Some(Received::Missed)) => {
+                    tracing::warn!(
+                        channel = %self.release.channel,
+                        "a pub/sub listener fell behind; some of its messages were dropped"
+                    );
+                    if self.backlog == Backlog::Wakes {
+                        return Poll::Ready(Some(Arc::from("")));
+                    }
+                }
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
             }
         }
-        Pin::new(&mut self.inbox.messages).poll_next(cx)
     }
 }
 
@@ -156,11 +140,7 @@ impl Watch {
     /// `true` while no message arrived and the connection stayed up since the watch began.
     pub(crate) fn quiet(&mut self) -> bool {
         self.disconnections.load(Ordering::Acquire) == self.connection
-            && !self.inbox.missed.load(Ordering::Acquire)
-            && matches!(
-                self.inbox.messages.try_recv(),
-                Err(queue::TryRecvError::Empty)
-            )
+            && self.inbox.try_recv().is_none()
     }
 }
 
@@ -353,25 +333,20 @@ struct Channel {
 
 impl Channel {
     fn add(&mut self, backlog: Backlog) -> Inbox {
-        let (outbox, inbox) = inbox(backlog);
+        let (outbox, inbox) = inbox(backlog as usize);
         self.listeners.push(outbox);
         inbox
     }
 
     /// Forgets the listeners that left; `true` if none is left.
     fn unheard(&mut self) -> bool {
-        self.listeners
-            .retain(|listener| !listener.messages.is_closed());
+        self.listeners.retain(|listener| !listener.is_closed());
         self.listeners.is_empty()
     }
 
-    fn send(&mut self, payload: &Arc<str>) {
-        for listener in &mut self.listeners {
-            if let Err(error) = listener.messages.try_send(Arc::clone(payload))
-                && error.is_full()
-            {
-                listener.missed.store(true, Ordering::Release);
-            }
+    fn send(&self, payload: &Arc<str>) {
+        for listener in &self.listeners {
+            listener.send(Arc::clone(payload));
         }
     }
 }
