@@ -13,9 +13,8 @@ use super::{
     SessionId, SessionRecord, SessionStore, SessionUpdate, StoreError, recent::RecentRecords,
 };
 use crate::{
-    bus::Signal,
+    bus::{EventBus, RedisBus, Signal},
     shared_state::{
-        fanout::Fanout,
         keys,
         records::{Records, unavailable},
     },
@@ -27,7 +26,7 @@ pub struct RedisSessionStore {
     records: Records,
     idle_ttl: Duration,
     /// Where changes are announced, once [`RedisSessionStore::sharing`] was called.
-    fanout: Option<Fanout>,
+    bus: Option<RedisBus>,
     recent: Option<RecentRecords>,
 }
 
@@ -37,18 +36,18 @@ impl RedisSessionStore {
         Self {
             records: Records::new(connection),
             idle_ttl,
-            fanout: None,
+            bus: None,
             recent: None,
         }
     }
 
-    /// Announces every change through `fanout` and, unless `cache_for` is zero, answers
-    /// `load` from a copy read less than `cache_for` ago that no announcement has voided.
-    pub(crate) fn sharing(mut self, fanout: Fanout, cache_for: Duration) -> Self {
+    /// Announces every change on `bus` and, unless `cache_for` is zero, answers `load` from a
+    /// copy read less than `cache_for` ago that no announcement has voided.
+    pub(crate) fn sharing(mut self, bus: &RedisBus, cache_for: Duration) -> Self {
         if !cache_for.is_zero() {
-            self.recent = Some(RecentRecords::new(fanout.clone(), cache_for));
+            self.recent = Some(RecentRecords::new(bus.fanout(), cache_for));
         }
-        self.fanout = Some(fanout);
+        self.bus = Some(bus.clone());
         self
     }
 
@@ -57,14 +56,12 @@ impl RedisSessionStore {
         if let Some(recent) = &self.recent {
             recent.forget(id);
         }
-        let Some(fanout) = &self.fanout else {
+        let Some(bus) = &self.bus else {
             return;
         };
-        metrics::counter!(crate::instruments::BUS_PUBLISHED, "kind" => "signal").increment(1);
-        let payload = serde_json::to_string(&Signal::RecordChanged).unwrap_or_default();
-        if let Err(error) = fanout.publish(&keys::signal_channel(id), &payload).await {
+        if let Err(error) = bus.publish(id, Signal::RecordChanged).await {
             // The change is stored; other replicas' copies lapse on their own soon.
-            tracing::warn!(kind = ?error.kind(), session.id = %id, "cannot announce a session change");
+            tracing::warn!(%error, session.id = %id, "cannot announce a session change");
         }
     }
 
@@ -206,9 +203,10 @@ mod tests {
 
     use super::*;
     use crate::{
+        bus::RedisBusLimits,
         protocol::LogLevel,
         session::contract::record,
-        shared_state::fanout::{Backlog, Listener},
+        shared_state::fanout::{Backlog, Fanout, Listener},
     };
 
     async fn suite(url: &str) {
@@ -237,19 +235,32 @@ mod tests {
     async fn replica(url: &str, cache_for: Duration) -> Replica {
         let connection = service_kit::redis::connect(url).await.unwrap();
         let stop = CancellationToken::new();
-        let fanout = Fanout::start(url, connection.clone(), stop.clone())
+        let limits = RedisBusLimits {
+            events_per_stream: 100,
+            finished_retention: Duration::from_secs(60),
+            idle_retention: Duration::from_secs(600),
+        };
+        let bus = RedisBus::connect(url, connection.clone(), limits, stop.clone())
             .await
             .unwrap();
-        let store = RedisSessionStore::new(connection, Duration::from_secs(60))
-            .sharing(fanout.clone(), cache_for);
+        let store =
+            RedisSessionStore::new(connection, Duration::from_secs(60)).sharing(&bus, cache_for);
         Replica {
             store,
-            fanout,
+            fanout: bus.fanout(),
             _stop: stop.drop_guard(),
         }
     }
 
     impl Replica {
+        /// A new session, in use here: stored, with a request listening to its signals.
+        async fn busy_session(&self) -> (SessionRecord, Listener) {
+            let session = record();
+            self.store.create(session.clone()).await.unwrap();
+            let request = self.use_session(&session.id).await;
+            (session, request)
+        }
+
         /// What a running request of the session does: listen to its signals.
         async fn use_session(&self, id: &SessionId) -> Listener {
             self.fanout
@@ -304,9 +315,7 @@ mod tests {
         let cache_for = Duration::from_millis(800);
         let a = replica(&server.url(), cache_for).await;
 
-        let busy = record();
-        a.store.create(busy.clone()).await.unwrap();
-        let _request = a.use_session(&busy.id).await;
+        let (busy, _request) = a.busy_session().await;
         let read_at = Instant::now();
         assert_eq!(a.store.load(&busy.id).await.unwrap(), Some(busy.clone()));
         rewrite_silently(&server.url(), &warned(&busy)).await;
@@ -383,9 +392,7 @@ mod tests {
     async fn a_lost_pubsub_connection_voids_every_copy() {
         let server = RedisServer::start();
         let a = replica(&server.url(), Duration::from_secs(3600)).await;
-        let session = record();
-        a.store.create(session.clone()).await.unwrap();
-        let _request = a.use_session(&session.id).await;
+        let (session, _request) = a.busy_session().await;
         a.store.load(&session.id).await.unwrap();
         rewrite_silently(&server.url(), &warned(&session)).await;
         assert_eq!(
@@ -413,9 +420,7 @@ mod tests {
     async fn copies_too_old_to_use_are_swept() {
         let server = RedisServer::start();
         let a = replica(&server.url(), Duration::from_millis(200)).await;
-        let session = record();
-        a.store.create(session.clone()).await.unwrap();
-        let request = a.use_session(&session.id).await;
+        let (session, request) = a.busy_session().await;
         a.store.load(&session.id).await.unwrap();
         assert_eq!(a.copies(), 1);
         drop(request);
@@ -430,9 +435,7 @@ mod tests {
     async fn with_copies_off_every_load_reads_redis() {
         let server = RedisServer::start();
         let a = replica(&server.url(), Duration::ZERO).await;
-        let session = record();
-        a.store.create(session.clone()).await.unwrap();
-        let _request = a.use_session(&session.id).await;
+        let (session, _request) = a.busy_session().await;
         a.store.load(&session.id).await.unwrap();
         rewrite_silently(&server.url(), &warned(&session)).await;
         assert_eq!(

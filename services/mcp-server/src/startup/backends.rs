@@ -77,7 +77,7 @@ pub(super) async fn build(
     Ok(Backends {
         sessions: Arc::new(
             RedisSessionStore::new(connection.clone(), config.session_idle_ttl)
-                .sharing(bus.fanout(), config.session_cache),
+                .sharing(&bus, config.session_cache),
         ),
         tasks: Arc::new(RedisTaskStore::new(connection)),
         bus: Arc::new(bus),
